@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+require('./register');
+require('../apps/cli/src/main.ts');

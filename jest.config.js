@@ -1,0 +1,14 @@
+// Root jest config: runs every project's suite (apps/*, libs/*, libs/services/*).
+const { readdirSync, existsSync } = require('node:fs');
+const path = require('node:path');
+
+const projects = [];
+for (const base of ['apps', 'libs', 'libs/services']) {
+  const dir = path.join(__dirname, base);
+  if (!existsSync(dir)) continue;
+  for (const name of readdirSync(dir)) {
+    const cfg = path.join(dir, name, 'jest.config.js');
+    if (existsSync(cfg)) projects.push(cfg);
+  }
+}
+module.exports = { projects };

@@ -1,0 +1,3 @@
+export * from './postgres';
+export * from './nats';
+export * from './ids';
