@@ -1,0 +1,207 @@
+import { createCipheriv, createHash } from 'node:crypto';
+import { mixHash, Rng } from '../generation/seeded-random';
+import { QUICK_XOR_PERIOD, QuickXorHash, quickXorFold } from './quick-xor-hash';
+
+/**
+ * File content that is never stored: any byte range is computed from (seed, size, flavour),
+ * so a 20 GB file costs nothing until someone reads it, and reading its last byte does not
+ * generate the bytes before it.
+ *
+ * text / binary: the file is cut into 40,960-byte blocks (a multiple of QuickXorHash's
+ * 160-byte period). Each block is a 16-byte header unique to (seed, block) followed by the
+ * body of one page from a shared pool. Low entropy like real documents, unique per block,
+ * and the QuickXorHash of a huge file is computed from per-page folds without generating it.
+ * random: AES-CTR keystream, high entropy (what ransomware leaves behind).
+ */
+export type ContentFlavor = 'text' | 'binary' | 'random';
+
+export interface GeneratedContent {
+  readonly kind: 'generated';
+  readonly seed: string;
+  readonly size: number;
+  readonly flavor: ContentFlavor;
+  /** Bytes that replace the start of the content (file-type magic numbers). */
+  readonly prefix?: string; // base64
+}
+
+export const CONTENT_BLOCK = 40960;
+const HEADER = 16;
+const PAGES = 64;
+
+const WORDS = [
+  'quarterly', 'budget', 'review', 'meeting', 'notes', 'project', 'timeline', 'customer', 'invoice',
+  'contract', 'draft', 'final', 'approval', 'the', 'and', 'of', 'to', 'for', 'with', 'Zürich', 'Ångström',
+  'naïve', 'café', 'résumé', 'straße', 'Kraków', 'Łódź', 'São', 'Paulo', 'København', '東京', '会議', '報告書',
+  'данные', 'отчёт', 'προϋπολογισμός', 'مشروع', 'פגישה', '😀', '📎', 'revenue', 'forecast', 'risk', 'plan',
+  'sprint', 'backlog', 'release', 'incident', 'policy', 'compliance', 'audit', 'summary', 'appendix',
+];
+
+const pagePools = new Map<ContentFlavor, { pages: Buffer[]; folds: Uint8Array[] }>();
+
+function pool(flavor: 'text' | 'binary'): { pages: Buffer[]; folds: Uint8Array[] } {
+  let p = pagePools.get(flavor);
+  if (!p) {
+    const pages: Buffer[] = [];
+    for (let n = 0; n < PAGES; n++) {
+      const r = new Rng('page', flavor, n);
+      const page = Buffer.alloc(CONTENT_BLOCK);
+      if (flavor === 'text') {
+        let at = 0;
+        let sentence = 0;
+        while (at < CONTENT_BLOCK) {
+          const word = r.pick(WORDS) + (++sentence % 12 === 0 ? '.\n' : ' ');
+          at += page.write(word, at, 'utf8');
+        }
+      } else {
+        // skewed bytes: lots of zeros and small values, like structured binary formats
+        for (let i = 0; i < CONTENT_BLOCK; i++) {
+          const v = r.uint32();
+          page[i] = (v & 3) === 0 ? 0 : (v >>> 8) & ((v & 0x10) === 0 ? 0x0f : 0xff);
+        }
+      }
+      pages.push(page);
+    }
+    // folds of the body only (bytes HEADER..end); headers are folded per block
+    const folds = pages.map((page) => {
+      const body = Buffer.from(page);
+      body.fill(0, 0, HEADER);
+      return quickXorFold(body);
+    });
+    p = { pages, folds };
+    pagePools.set(flavor, p);
+  }
+  return p;
+}
+
+function blockHeader(c: GeneratedContent, block: number): Buffer {
+  const a = mixHash(c.seed, block, 'a');
+  const b = mixHash(c.seed, block, 'b');
+  if (c.flavor === 'text') {
+    return Buffer.from(a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0'), 'latin1');
+  }
+  const h = Buffer.alloc(HEADER);
+  h.writeUInt32LE(a, 0);
+  h.writeUInt32LE(b, 4);
+  h.writeUInt32LE(mixHash(c.seed, block, 'c'), 8);
+  h.writeUInt32LE(mixHash(c.seed, block, 'd'), 12);
+  return h;
+}
+
+function pageOf(c: GeneratedContent, block: number): number {
+  return mixHash(c.seed, block, 'page') % PAGES;
+}
+
+function aesKey(seed: string): Buffer {
+  return createHash('sha256').update(`content:${seed}`).digest().subarray(0, 16);
+}
+
+function randomRange(c: GeneratedContent, start: number, end: number): Buffer {
+  const first = Math.floor(start / 16);
+  const iv = Buffer.alloc(16);
+  // counter block = first 16-byte block index (big-endian, low 8 bytes)
+  iv.writeBigUInt64BE(BigInt(first), 8);
+  const cipher = createCipheriv('aes-128-ctr', aesKey(c.seed), iv);
+  const skip = start - first * 16;
+  const out = cipher.update(Buffer.alloc(end - start + skip));
+  return out.subarray(skip);
+}
+
+function prefixBytes(c: GeneratedContent): Buffer | undefined {
+  if (!c.prefix) return undefined;
+  const p = Buffer.from(c.prefix, 'base64');
+  return p.length > c.size ? p.subarray(0, c.size) : p;
+}
+
+/** Bytes [start, end) of generated content (end exclusive, clamped to the size). */
+export function readGeneratedRange(c: GeneratedContent, start: number, end: number): Buffer {
+  end = Math.min(end, c.size);
+  if (start >= end) return Buffer.alloc(0);
+  let out: Buffer;
+  if (c.flavor === 'random') {
+    out = randomRange(c, start, end);
+  } else {
+    const { pages } = pool(c.flavor);
+    out = Buffer.allocUnsafe(end - start);
+    let at = start;
+    while (at < end) {
+      const block = Math.floor(at / CONTENT_BLOCK);
+      const blockStart = block * CONTENT_BLOCK;
+      const from = at - blockStart;
+      const to = Math.min(CONTENT_BLOCK, end - blockStart);
+      const page = pages[pageOf(c, block)];
+      if (from < HEADER) {
+        const header = blockHeader(c, block);
+        header.copy(out, at - start, from, Math.min(HEADER, to));
+        if (to > HEADER) page.copy(out, at - start + (HEADER - from), HEADER, to);
+      } else {
+        page.copy(out, at - start, from, to);
+      }
+      at = blockStart + to;
+    }
+  }
+  const prefix = prefixBytes(c);
+  if (prefix && start < prefix.length) {
+    prefix.copy(out, 0, start, Math.min(prefix.length, end));
+  }
+  return out;
+}
+
+/** Streams the range in pieces of at most `chunk` bytes. */
+export function* generatedChunks(c: GeneratedContent, start = 0, end = c.size, chunk = 1 << 20): Generator<Buffer> {
+  end = Math.min(end, c.size);
+  for (let at = start; at < end; at += chunk) yield readGeneratedRange(c, at, Math.min(end, at + chunk));
+}
+
+/** QuickXorHash of the whole content; for text/binary without generating the blocks. */
+export function generatedQuickXorHash(c: GeneratedContent): string {
+  const h = new QuickXorHash();
+  if (c.flavor === 'random') {
+    for (const piece of generatedChunks(c)) h.update(piece);
+    return h.digestBase64();
+  }
+  const { folds } = pool(c.flavor);
+  const fullBlocks = Math.floor(c.size / CONTENT_BLOCK);
+  const odd = new Uint8Array(PAGES);
+  const headerFold = new Uint8Array(QUICK_XOR_PERIOD);
+  for (let block = 0; block < fullBlocks; block++) {
+    odd[pageOf(c, block)] ^= 1;
+    const header = blockHeader(c, block);
+    for (let i = 0; i < HEADER; i++) headerFold[i] ^= header[i];
+  }
+  for (let p = 0; p < PAGES; p++) if (odd[p]) h.combineAt(0, folds[p], 0);
+  h.combineAt(0, headerFold, 0);
+  const tailStart = fullBlocks * CONTENT_BLOCK;
+  if (tailStart < c.size) {
+    const tail = readGeneratedRange({ ...c, prefix: undefined }, tailStart, c.size);
+    h.combineAt(tailStart, quickXorFold(tail), tail.length);
+  }
+  const prefix = prefixBytes(c);
+  if (prefix) {
+    // replace the first bytes: XOR out what was there, XOR in the prefix
+    const original = readGeneratedRange({ ...c, prefix: undefined }, 0, prefix.length);
+    const diff = Buffer.alloc(prefix.length);
+    for (let i = 0; i < prefix.length; i++) diff[i] = original[i] ^ prefix[i];
+    h.combineAt(0, quickXorFold(diff), 0);
+  }
+  return h.setLength(c.size).digestBase64();
+}
+
+/** Magic numbers so generated files look like their extension to content sniffers. */
+export function prefixForExtension(name: string): string | undefined {
+  const ext = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1).toLowerCase() : '';
+  const magic: Record<string, Buffer> = {
+    pdf: Buffer.from('%PDF-1.7\n'),
+    docx: Buffer.from([0x50, 0x4b, 0x03, 0x04]),
+    xlsx: Buffer.from([0x50, 0x4b, 0x03, 0x04]),
+    pptx: Buffer.from([0x50, 0x4b, 0x03, 0x04]),
+    zip: Buffer.from([0x50, 0x4b, 0x03, 0x04]),
+    png: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    jpg: Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
+    mp4: Buffer.from([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70]),
+  };
+  return magic[ext]?.toString('base64');
+}
+
+export function flavorForExtension(name: string): ContentFlavor {
+  return /\.(txt|md|csv|json|xml|html?|log)$/i.test(name) ? 'text' : /\.(docx|xlsx|pptx)$/i.test(name) ? 'text' : 'binary';
+}
