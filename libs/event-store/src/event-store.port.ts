@@ -5,7 +5,7 @@ import type { DomainEvent, RecordedEvent } from '@holdfast/contracts';
  * projections, services) code against this interface.
  */
 export type ExpectedVersion =
-  | number // the stream's current version must equal this (first event has version 1)
+  | number // the stream's current version must equal this (first event has version 1; 0 = no stream)
   | 'no_stream' // the stream must not exist yet
   | 'stream_exists'
   | 'any';
@@ -18,7 +18,10 @@ export interface AppendResult {
 }
 
 export interface ReadAllOptions {
-  /** Exclusive: return events with globalPosition > after ("0" = from the start). */
+  /**
+   * Exclusive cursor: the `globalPosition` of the LAST event a previous readAll returned
+   * ("0" = from the start). Results continue after that event in log order.
+   */
   readonly after: string;
   readonly limit?: number;
   readonly tenantId?: string;
@@ -26,6 +29,7 @@ export interface ReadAllOptions {
 }
 
 export interface EventStore {
+  /** Appends atomically; throws ConcurrencyError when the stream is not at `expectedVersion`. */
   appendToStream(
     tenantId: string,
     streamId: string,
@@ -37,8 +41,14 @@ export interface EventStore {
   readStream(streamId: string, options?: { fromVersion?: number; tenantId?: string }): Promise<RecordedEvent[]>;
 
   /**
-   * The global log in position order, gap-safe: never returns an event while an
-   * earlier-positioned event's transaction may still commit.
+   * The global log in log order, gap-safe: never returns an event while an event that
+   * sorts before it may still commit, so a reader that keeps the last returned event's
+   * `globalPosition` as its cursor never skips one.
+   *
+   * Log order is (transaction id, global position): events of one transaction stay
+   * together, and within a stream versions always ascend. `globalPosition` is unique
+   * but not strictly ascending across transactions, so keep the LAST event's position
+   * as the cursor, not the maximum.
    */
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
 }

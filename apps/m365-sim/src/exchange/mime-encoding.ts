@@ -48,6 +48,10 @@ export function formatRfc5322Date(iso: string): string {
   return `${DAYS[d.getUTCDay()]}, ${p(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
 }
 
+const QP_TOKENS: string[] = Array.from({ length: 256 }, (_, b) =>
+  (b >= 33 && b <= 126 && b !== 61) || b === 32 || b === 9 ? String.fromCharCode(b) : `=${b.toString(16).toUpperCase().padStart(2, '0')}`,
+);
+
 /** Quoted-printable (RFC 2045 6.7) of UTF-8 text; hard line breaks become CRLF, lines soft-wrapped at 76. */
 export function encodeQuotedPrintable(text: string): string {
   const out: string[] = [];
@@ -56,9 +60,8 @@ export function encodeQuotedPrintable(text: string): string {
     let current = '';
     for (let i = 0; i < bytes.length; i++) {
       const b = bytes[i];
-      const last = i === bytes.length - 1;
-      const literal = (b >= 33 && b <= 126 && b !== 61) || ((b === 32 || b === 9) && !last);
-      const token = literal ? String.fromCharCode(b) : `=${b.toString(16).toUpperCase().padStart(2, '0')}`;
+      // whitespace at the end of a line must be encoded
+      const token = (b === 32 || b === 9) && i === bytes.length - 1 ? (b === 32 ? '=20' : '=09') : QP_TOKENS[b];
       if (current.length + token.length > 75) {
         out.push(current + '=');
         current = '';

@@ -23,8 +23,14 @@ export interface GeneratorMailbox {
 export interface GenerateMessageOptions {
   /** Sent by the mailbox owner (Sent Items) rather than received. */
   readonly sent?: boolean;
-  /** Start of the mailbox's history (ISO); message N arrives about N * 3 hours later. */
+  /** Start of the mailbox's history (ISO); message N arrives about N * spacing later. */
   readonly epoch?: string;
+  /** Position in time (defaults to the index), for index spaces that are not chronological. */
+  readonly position?: number;
+  /** Average time between messages in milliseconds (default 3 hours). */
+  readonly spacingMs?: number;
+  /** No attachments at all (used for embedded messages). */
+  readonly plain?: boolean;
 }
 
 export interface GeneratedMessage {
@@ -46,6 +52,8 @@ export interface GeneratedMessage {
   readonly importance: 'low' | 'normal' | 'high';
   readonly isRead: boolean;
   readonly attachments: readonly PoolAttachment[];
+  /** A forwarded message attached as message/rfc822 (an itemAttachment in Graph). */
+  readonly embedded?: GeneratedMessage;
   /** Approximate length of the plain text body in characters. */
   readonly textLength: number;
 }
@@ -124,7 +132,8 @@ export function generateMessage(seed: string, mailbox: GeneratorMailbox, index: 
   for (let i = 0; i < ccCount; i++) cc.push(personAddress(rnd.pick(PEOPLE), rnd.pick([ownDomain, ...EXTERNAL_DOMAINS])));
 
   const epoch = Date.parse(options.epoch ?? DEFAULT_EPOCH);
-  const received = epoch + index * 3 * 3600_000 + rnd.int(0, 2 * 3600) * 1000;
+  const spacing = options.spacingMs ?? 3 * 3600_000;
+  const received = epoch + (options.position ?? index) * spacing + Math.floor(rnd.next() * spacing * 0.6 / 1000) * 1000;
   const sentAt = received - rnd.int(2, 120) * 1000;
 
   const r = rnd.next();
@@ -134,8 +143,14 @@ export function generateMessage(seed: string, mailbox: GeneratorMailbox, index: 
   const s = rnd.next();
   const textLength = Math.round(1500 + s * s * 30000);
   const attachments: PoolAttachment[] = [];
-  if (rnd.chance(0.15)) {
-    const n = rnd.int(1, 3);
+  let embedded: GeneratedMessage | undefined;
+  const extras = rnd.next();
+  if (options.plain) {
+    // no attachments
+  } else if (extras < 0.03) {
+    embedded = generateMessage(seed, mailbox, index + 1_000_000_000, { epoch: options.epoch, position: (options.position ?? index) - 1, spacingMs: options.spacingMs, plain: true });
+  } else if (extras < 0.15) {
+    const n = rnd.int(1, 2);
     for (let i = 0; i < n; i++) {
       const att = poolAttachment(seed, rnd.int(0, ATTACHMENT_POOL_SIZE - 1));
       if (!attachments.some((a) => a.poolIndex === att.poolIndex)) attachments.push(att);
@@ -160,7 +175,8 @@ export function generateMessage(seed: string, mailbox: GeneratorMailbox, index: 
     importance,
     isRead: sent || rnd.chance(0.8),
     attachments,
-    textLength,
+    embedded,
+    textLength: embedded ? Math.min(textLength, 3000) : textLength,
   };
 }
 
@@ -241,7 +257,7 @@ export function mimePieces(msg: GeneratedMessage): MimePiece[] {
     h += headerLine('X-Priority', msg.importance === 'high' ? '1' : '5');
   }
   h += headerLine('Content-Language', 'en-US');
-  h += headerLine('X-MS-Has-Attach', msg.attachments.length ? 'yes' : '');
+  h += headerLine('X-MS-Has-Attach', msg.attachments.length || msg.embedded ? 'yes' : '');
   h += headerLine('X-MS-Exchange-Organization-AuthAs', msg.from.address.endsWith('@' + ownDomain) ? 'Internal' : 'Anonymous');
   h += headerLine('MIME-Version', '1.0');
 
@@ -254,7 +270,7 @@ export function mimePieces(msg: GeneratedMessage): MimePiece[] {
     encodeQuotedPrintable(html) +
     `\r\n\r\n--${alt}--\r\n`;
 
-  if (!msg.attachments.length) {
+  if (!msg.attachments.length && !msg.embedded) {
     h += headerLine('Content-Type', `multipart/alternative;\r\n\tboundary="${alt}"`);
     return [{ kind: 'bytes', bytes: Buffer.from(h + '\r\n' + alternative, 'utf8') }];
   }
@@ -272,6 +288,15 @@ export function mimePieces(msg: GeneratedMessage): MimePiece[] {
     pieces.push({ kind: 'bytes', bytes: Buffer.from(head, 'utf8') });
     pieces.push({ kind: 'attachment', attachment: att });
     pieces.push({ kind: 'bytes', bytes: Buffer.from('\r\n', 'utf8') });
+  }
+  if (msg.embedded) {
+    const inner = renderMime(msg.embedded);
+    const head =
+      `--${mixed}\r\n` +
+      `Content-Type: message/rfc822\r\n` +
+      `Content-Description: ${encodeHeaderWords(msg.embedded.subject)}\r\n` +
+      `Content-Disposition: attachment; size=${inner.length}\r\n\r\n`;
+    pieces.push({ kind: 'bytes', bytes: Buffer.concat([Buffer.from(head, 'utf8'), inner, Buffer.from('\r\n', 'utf8')]) });
   }
   pieces.push({ kind: 'bytes', bytes: Buffer.from(`--${mixed}--\r\n`, 'utf8') });
   return pieces;

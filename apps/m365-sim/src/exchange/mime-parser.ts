@@ -87,7 +87,7 @@ function receivedDate(headers: Array<{ key: string; value: string }>): string | 
 }
 
 export async function parseMime(bytes: Buffer | Uint8Array): Promise<ParsedMessage> {
-  const email = await PostalMime.parse(bytes, { attachmentEncoding: 'arraybuffer' });
+  const email = await PostalMime.parse(bytes, { attachmentEncoding: 'arraybuffer', rfc822Attachments: true });
   const headers = email.headers.map((h) => ({ key: h.key, value: h.value }));
   const from = flatten(email.from ? [email.from] : undefined)[0];
   const sender = flatten(email.sender ? [email.sender] : undefined)[0] ?? from;

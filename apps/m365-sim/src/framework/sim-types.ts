@@ -106,13 +106,12 @@ export interface ContentRouteSpec {
   method: HttpMethod | HttpMethod[];
   /** Pattern after /_content/, e.g. 'exchange/upload/:token'. */
   path: string;
-  throttle?: (req: ContentRequest) => ThrottleScope | ThrottleScope[] | undefined;
+  /** Who the upload counts against: read it from your signed token (cheap HMAC check). */
+  throttle?: (req: ContentRequest) => { tenantId: string; appId: string; scopes: ThrottleScope[] } | undefined;
   handler: (req: ContentRequest, res: GraphResponse) => unknown | Promise<unknown>;
 }
 
-export type ContentRequest = Omit<GraphRequest, 'tenant' | 'app' | 'odata' | 'prefer' | 'inBatch'> & {
-  /** Tenant from the signed token's `tid` if the handler verified it; undefined until then. */
-};
+export type ContentRequest = Omit<GraphRequest, 'tenant' | 'app' | 'odata' | 'prefer' | 'inBatch' | 'clientRequestId'>;
 
 export interface ControlRequest {
   readonly method: HttpMethod;

@@ -54,9 +54,10 @@ function pool(flavor: 'text' | 'binary'): { pages: Buffer[]; folds: Uint8Array[]
         }
       } else {
         // skewed bytes: lots of zeros and small values, like structured binary formats
-        for (let i = 0; i < CONTENT_BLOCK; i++) {
+        for (let i = 0; i < CONTENT_BLOCK; i += 2) {
           const v = r.uint32();
           page[i] = (v & 3) === 0 ? 0 : (v >>> 8) & ((v & 0x10) === 0 ? 0x0f : 0xff);
+          page[i + 1] = (v & 0xc) === 0 ? 0 : (v >>> 20) & ((v & 0x20) === 0 ? 0x0f : 0xff);
         }
       }
       pages.push(page);
@@ -73,22 +74,55 @@ function pool(flavor: 'text' | 'binary'): { pages: Buffer[]; folds: Uint8Array[]
   return p;
 }
 
-function blockHeader(c: GeneratedContent, block: number): Buffer {
-  const a = mixHash(c.seed, block, 'a');
-  const b = mixHash(c.seed, block, 'b');
-  if (c.flavor === 'text') {
-    return Buffer.from(a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0'), 'latin1');
+const seedNumbers = new Map<string, number>();
+function seedNumber(seed: string): number {
+  let n = seedNumbers.get(seed);
+  if (n === undefined) {
+    n = mixHash('content', seed);
+    if (seedNumbers.size > 10000) seedNumbers.clear();
+    seedNumbers.set(seed, n);
   }
+  return n;
+}
+
+/** Integer-only mixing of (seed, block, salt): this runs once per block of a 20 GB file. */
+function blockMix(seed: number, block: number, salt: number): number {
+  let h = (seed ^ Math.imul(block + 1, 0x9e3779b1) ^ Math.imul(salt + 1, 0x85ebca6b)) | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+const HEX = '0123456789abcdef';
+function writeHeader(c: GeneratedContent, block: number, into: Uint8Array): void {
+  const seed = seedNumber(c.seed);
+  if (c.flavor === 'text') {
+    for (let w = 0; w < 2; w++) {
+      const v = blockMix(seed, block, w);
+      for (let i = 0; i < 8; i++) into[w * 8 + i] = HEX.charCodeAt((v >>> (i * 4)) & 15);
+    }
+    return;
+  }
+  for (let w = 0; w < 4; w++) {
+    const v = blockMix(seed, block, w);
+    into[w * 4] = v & 0xff;
+    into[w * 4 + 1] = (v >>> 8) & 0xff;
+    into[w * 4 + 2] = (v >>> 16) & 0xff;
+    into[w * 4 + 3] = v >>> 24;
+  }
+}
+
+function blockHeader(c: GeneratedContent, block: number): Buffer {
   const h = Buffer.alloc(HEADER);
-  h.writeUInt32LE(a, 0);
-  h.writeUInt32LE(b, 4);
-  h.writeUInt32LE(mixHash(c.seed, block, 'c'), 8);
-  h.writeUInt32LE(mixHash(c.seed, block, 'd'), 12);
+  writeHeader(c, block, h);
   return h;
 }
 
 function pageOf(c: GeneratedContent, block: number): number {
-  return mixHash(c.seed, block, 'page') % PAGES;
+  return blockMix(seedNumber(c.seed), block, 7) % PAGES;
 }
 
 function aesKey(seed: string): Buffer {
@@ -163,9 +197,10 @@ export function generatedQuickXorHash(c: GeneratedContent): string {
   const fullBlocks = Math.floor(c.size / CONTENT_BLOCK);
   const odd = new Uint8Array(PAGES);
   const headerFold = new Uint8Array(QUICK_XOR_PERIOD);
+  const header = new Uint8Array(HEADER);
   for (let block = 0; block < fullBlocks; block++) {
     odd[pageOf(c, block)] ^= 1;
-    const header = blockHeader(c, block);
+    writeHeader(c, block, header);
     for (let i = 0; i < HEADER; i++) headerFold[i] ^= header[i];
   }
   for (let p = 0; p < PAGES; p++) if (odd[p]) h.combineAt(0, folds[p], 0);

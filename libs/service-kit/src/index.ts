@@ -1,0 +1,14 @@
+export * from './boot/boot-services';
+export * from './boot/run-service';
+export * from './http/holdfast-error.filter';
+export * from './logging/logger';
+export * from './logging/redact';
+export * from './logging/request-context';
+export * from './migrations/migration-runner';
+export * from './platform/platform';
+export * from './platform-config';
+export * from './readiness/readiness.registry';
+export * from './service-definition';
+export * from './service-kit.module';
+export * from './readiness/common-probes';
+export { SERVICE_NAMES } from './readiness/health.controller';

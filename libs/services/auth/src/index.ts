@@ -1,0 +1,4 @@
+export * from './auth.config';
+export * from './auth.migrations';
+export * from './auth-readiness.probe';
+export * from './auth-service.module';

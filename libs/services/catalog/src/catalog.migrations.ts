@@ -1,0 +1,9 @@
+import type { ServiceMigration } from '@holdfast/service-kit';
+
+/**
+ * The catalog service's tables live in its own Postgres schema `catalog`: no other service
+ * reads them (services talk over NATS only). Append new migrations; never edit applied ones.
+ */
+export const catalogMigrations: readonly ServiceMigration[] = [
+  { id: '0001_schema', sql: 'CREATE SCHEMA IF NOT EXISTS catalog' },
+];

@@ -1,0 +1,29 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { HoldfastError } from '@holdfast/contracts';
+import { setRequestTenant } from '@holdfast/service-kit';
+import type { Request } from 'express';
+import { hashApiToken, type ApiPrincipal } from './api-token';
+import { ApiTokenRepository } from './api-token.repository';
+
+export type AuthenticatedRequest = Request & { principal: ApiPrincipal };
+
+/** Bearer API-token authentication for the gateway's /api/v1 routes. */
+@Injectable()
+export class ApiTokenGuard implements CanActivate {
+  constructor(private readonly tokens: ApiTokenRepository) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = req.header('authorization');
+    if (!header) {
+      throw new HoldfastError('unauthenticated', 'Missing API token: send "Authorization: Bearer <token>"');
+    }
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new HoldfastError('unauthenticated', 'Malformed Authorization header: expected "Bearer <token>"');
+    const principal = await this.tokens.findActiveByHash(hashApiToken(match[1]));
+    if (!principal) throw new HoldfastError('unauthenticated', 'Invalid or revoked API token');
+    req.principal = principal;
+    if (principal.tenantId) setRequestTenant(principal.tenantId);
+    return true;
+  }
+}

@@ -1,0 +1,22 @@
+import { platformConfigShape, portSetting } from '@holdfast/service-kit';
+import { z } from 'zod';
+
+export const GATEWAY_DEFAULT_PORT = 8080;
+
+/** Settings of the gateway (environment variable names). */
+export const gatewayConfigSchema = z.object({
+  ...platformConfigShape,
+  PORT: portSetting(GATEWAY_DEFAULT_PORT),
+  /**
+   * An administrator API token to accept (created if missing). Without it, the first start
+   * generates one and prints it once.
+   */
+  HOLDFAST_ADMIN_TOKEN: z.string().min(24, 'expected at least 24 characters').optional(),
+  /** Folder of the built portal (apps/portal) served at /; nothing is served when unset. */
+  HOLDFAST_PORTAL_DIR: z.string().min(1).optional(),
+});
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+
+/** Injection token of the loaded GatewayConfig. */
+export const GATEWAY_CONFIG = Symbol('holdfast.gateway.config');

@@ -1,0 +1,22 @@
+import type { ServiceMigration } from '@holdfast/service-kit';
+
+/**
+ * The gateway's tables live in its own Postgres schema `gateway`. Append new migrations;
+ * never edit applied ones.
+ */
+export const gatewayMigrations: readonly ServiceMigration[] = [
+  { id: '0001_schema', sql: 'CREATE SCHEMA IF NOT EXISTS gateway' },
+  {
+    id: '0002_api_tokens',
+    // only the SHA-256 of a token is stored; tenant_id NULL = installation-wide administrator
+    sql: `CREATE TABLE gateway.api_tokens (
+            id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+            name text NOT NULL,
+            role text NOT NULL,
+            tenant_id text,
+            token_hash text NOT NULL UNIQUE,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            revoked_at timestamptz
+          )`,
+  },
+];

@@ -1,0 +1,4 @@
+export * from './inventory.config';
+export * from './inventory.migrations';
+export * from './inventory-readiness.probe';
+export * from './inventory-service.module';

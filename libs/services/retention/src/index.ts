@@ -1,0 +1,4 @@
+export * from './retention.config';
+export * from './retention.migrations';
+export * from './retention-readiness.probe';
+export * from './retention-service.module';

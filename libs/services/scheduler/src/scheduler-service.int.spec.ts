@@ -1,0 +1,39 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { appliedServiceMigrations, bootServices, type RunningServices } from '@holdfast/service-kit';
+import { createTestDatabase, type TestDatabase } from '@holdfast/testing';
+import { schedulerService } from './scheduler-service.module';
+
+describe('scheduler service', () => {
+  let db: TestDatabase;
+  let running: RunningServices | undefined;
+  const dir = mkdtempSync(path.join(tmpdir(), 'hf-scheduler-'));
+  const env = () => ({ DATABASE_URL: db.url, HOST: '127.0.0.1', PORT: '0', HOLDFAST_LOG_LEVEL: 'silent' });
+
+  beforeAll(async () => {
+    db = await createTestDatabase('hf_scheduler');
+  });
+  afterAll(async () => {
+    await running?.close();
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('boots alone with its migrations applied and its readiness probe passing', async () => {
+    running = await bootServices({ services: [schedulerService], env: env() });
+    expect(await appliedServiceMigrations(running.platform.db, 'scheduler')).toEqual(
+      schedulerService.migrations.map((m) => m.id),
+    );
+    const ready = await fetch(`${running.url}/ready`);
+    const body = (await ready.json()) as { checks: { name: string; ok: boolean }[] };
+    expect(ready.status).toBe(200);
+    expect(body.checks).toContainEqual({ name: 'scheduler.schema', ok: true });
+  });
+
+  it('refuses to start with a bad DATABASE_URL, naming it', async () => {
+    await expect(bootServices({ services: [schedulerService], env: { ...env(), DATABASE_URL: 'mysql://db' } })).rejects.toThrow(
+      /DATABASE_URL/,
+    );
+  });
+});
