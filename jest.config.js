@@ -11,4 +11,8 @@ for (const base of ['apps', 'libs', 'libs/services']) {
     if (existsSync(cfg)) projects.push(cfg);
   }
 }
+// workspace-level suites: deployment manifests (infra) and layer rules (tools)
+for (const extra of ['infra/jest.config.js', 'tools/jest.config.js']) {
+  if (existsSync(path.join(__dirname, extra))) projects.push(path.join(__dirname, extra));
+}
 module.exports = { projects };

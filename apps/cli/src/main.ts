@@ -1,11 +1,12 @@
 import { Command, CommanderError } from 'commander';
+import { cliVersion } from './cli-version';
 import { loadCommandModules } from './command-loader';
 import { printError } from './output';
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('holdfast')
     .description('Holdfast: Microsoft 365 backup and recovery for managed service providers')
-    .version(require('../../../package.json').version)
+    .version(cliVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const mod of loadCommandModules()) mod.register(program);

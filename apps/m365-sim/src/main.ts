@@ -75,7 +75,8 @@ export function startOptionsFrom(f: Flags): StartOptions & { port: number; host:
     throttle,
     timeScale: num(f, 'time-scale') ?? 1,
     faults: Object.keys(rates).length ? { rates, seed: num(f, 'fault-seed') ?? 1, slowMs: num(f, 'slow-ms') ?? 1500 } : undefined,
-    modules: one(f, 'modules') ? ['directory', ...one(f, 'modules')!.split(',').filter((m) => m && m !== 'directory')] : undefined,
+    probe: f.probe !== undefined,
+    modules: f.modules !== undefined ? ['directory', ...(one(f, 'modules') ?? '').split(',').filter((m) => m && m !== 'directory' && m !== 'true')] : undefined,
   };
 }
 

@@ -2,10 +2,11 @@
  * @holdfast/event-store: the Postgres event store, deciders, projections and migrations.
  *
  * Store
- * - PostgresEventStore      append with an expected version, read a stream, read the gap-safe global log:
+ * - PostgresEventStore      (`new PostgresEventStore({ pool, upcasters, validate: CATALOG })`) append with an expected version, read a stream, read the gap-safe global log:
  *                           `await store.appendToStream(tenantId, 'run-' + id, [RunRequested.create(data)], { expectedVersion: 'no_stream' })`
  * - store.withTransaction   service writes + append in one transaction:
  *                           `await store.withTransaction(async (tx) => { await tx.client.query(...); await tx.appendToStream(...) })`
+ * - store.waitForVisibility  resolves once readAll returns everything committed before the call (tests, tools)
  * - ConcurrencyError        thrown when the stream is not at the expected version (code 'concurrency_conflict')
  * - EventStore, ExpectedVersion, AppendResult, ReadAllOptions   the port other libraries code against
  * - eventStoreMigrations    the store's tables; run them with your own: `runMigrations(url, [eventStoreMigrations, myMigrations])`
@@ -29,7 +30,12 @@
 export * from './event-store.port';
 export * from './concurrency.error';
 export { PostgresEventStore } from './postgres/postgres-event-store';
-export type { AppendOptions, EventStoreTransaction, PostgresEventStoreOptions } from './postgres/postgres-event-store';
+export type {
+  AppendOptions,
+  EventStoreTransaction,
+  EventValidator,
+  PostgresEventStoreOptions,
+} from './postgres/postgres-event-store';
 export { eventStoreMigrations, EVENTS_NOTIFY_CHANNEL } from './postgres/event-store.migrations';
 export type { Queryable } from './postgres/pg-types';
 export * from './upcasting/upcaster-registry';

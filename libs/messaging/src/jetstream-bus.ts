@@ -10,6 +10,7 @@ import {
   jetstreamManager,
   type ConsumerConfig,
   type ConsumerInfo,
+  type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
@@ -26,7 +27,6 @@ import {
 import { connect } from '@nats-io/transport-node';
 import { context } from '@opentelemetry/api';
 import { defaultBusLogger, type BusLogger } from './bus-logger';
-import { ConcurrencyGate } from './concurrency-gate';
 import type { DeadLetterSink } from './dead-letter.repository';
 import { dispatchDelivery, eventTenant, taskTenant, type DispatchTarget, type RawDelivery } from './delivery-dispatcher';
 import { describeError, resolveDelivery, type ResolvedDelivery } from './delivery-policy';
@@ -75,6 +75,12 @@ export interface JetStreamBusOptions {
   readonly replicas?: number;
   /** Default request timeout (5 s). */
   readonly requestTimeoutMs?: number;
+  /**
+   * How long one pull request waits for a message (default 10 s, minimum 1 s). Each
+   * handler slot keeps one pull open: keep concurrency x instances below the consumer's
+   * max_waiting (512).
+   */
+  readonly pullExpiresMs?: number;
 }
 
 export interface JetStreamConnectOptions extends Omit<JetStreamBusOptions, 'connection' | 'ownsConnection'> {
@@ -211,10 +217,18 @@ export class JetStreamBus implements MessageBus {
     }
   }
 
+  private serverAtLeast(major: number, minor: number, patch: number): boolean {
+    const [a, b, c] = (this.nc.info?.version ?? '0.0.0').split('.').map((x: string) => parseInt(x, 10) || 0);
+    return a !== major ? a > major : b !== minor ? b > minor : c >= patch;
+  }
+
   private supportsMultipleFilters(): boolean {
-    const v = this.nc.info?.version ?? '0.0.0';
-    const [major, minor] = v.split('.').map((x) => parseInt(x, 10));
-    return major > 2 || (major === 2 && minor >= 10);
+    return this.serverAtLeast(2, 10, 0);
+  }
+
+  /** Older servers do not parse `+TERM <reason>` and would leave the message pending. */
+  private supportsTermReason(): boolean {
+    return this.serverAtLeast(2, 10, 4);
   }
 
   /** Creates or updates the durable consumer of an event subscriber; returns its name and client-side filter. */
@@ -413,6 +427,11 @@ export class JetStreamBus implements MessageBus {
     return this.pull(this.names.taskStream, name, delivery, target, () => true);
   }
 
+  /**
+   * Pulls with one fetch of a single message per free handler slot, so a subscriber never
+   * holds messages it cannot start (a busy or hung subscriber must not sit on messages
+   * that another one could take once their ack wait expires).
+   */
   private async pull<T>(
     stream: string,
     consumerName: string,
@@ -421,41 +440,52 @@ export class JetStreamBus implements MessageBus {
     accept: (subject: string) => boolean,
   ): Promise<Subscription> {
     const consumer = await this.js.consumers.get(stream, consumerName);
-    const messages = await consumer.consume({ max_messages: delivery.concurrency });
-    const gate = new ConcurrencyGate(delivery.concurrency);
+    const expires = this.options.pullExpiresMs ?? 10_000;
+    const fetching = new Set<ConsumerMessages>();
     let stopping = false;
-    const loop = (async () => {
-      try {
-        for await (const m of messages) {
-          if (stopping) {
-            m.nak(); // pulled but not started: hand it back at once
-            continue;
-          }
-          if (!accept(m.subject)) {
-            m.ack(); // outside this consumer's patterns (older servers filter on one subject only)
-            continue;
-          }
-          await gate.run(() => dispatchDelivery(toRawDelivery(m, this.logger), target));
+
+    const worker = async (): Promise<void> => {
+      let failures = 0;
+      while (!stopping) {
+        let got: JsMsg | undefined;
+        let batch: ConsumerMessages | undefined;
+        try {
+          batch = await consumer.fetch({ max_messages: 1, expires });
+          fetching.add(batch);
+          for await (const m of batch) got = m;
+          failures = 0;
+        } catch (err) {
+          if (stopping || this.closed) return;
+          failures++;
+          const wait = Math.min(30_000, 250 * 2 ** Math.min(failures, 7));
+          this.logger.warn({ consumer: consumerName, err: describeError(err), retryInMs: wait }, 'pull failed');
+          await sleep(wait);
+          continue;
+        } finally {
+          if (batch) fetching.delete(batch);
         }
-      } catch (err) {
-        if (!stopping) this.logger.error({ consumer: consumerName, err: describeError(err) }, 'consumer stopped');
-      }
-    })();
-    void (async () => {
-      for await (const s of messages.status()) {
-        if (s.type === 'consumer_deleted' || s.type === 'consumer_not_found' || s.type === 'stream_not_found') {
-          this.logger.warn({ consumer: consumerName, status: s.type }, 'consumer status');
+        if (!got) continue;
+        if (stopping) {
+          got.nak(); // arrived while closing: hand it back at once
+          return;
         }
+        if (!accept(got.subject)) {
+          got.ack(); // outside this consumer's patterns (older servers filter on one subject only)
+          continue;
+        }
+        await dispatchDelivery(toRawDelivery(got, this.logger, this.supportsTermReason()), target).catch((err) =>
+          this.logger.error({ consumer: consumerName, err: describeError(err) }, 'dispatch failed'),
+        );
       }
-    })().catch(() => undefined);
+    };
+    const workers = Array.from({ length: delivery.concurrency }, () => worker());
 
     const sub: Subscription = {
       close: async () => {
         if (stopping) return;
         stopping = true;
-        await messages.close();
-        await loop;
-        await gate.idle();
+        for (const b of fetching) await b.close().catch(() => undefined);
+        await Promise.all(workers);
         this.subscriptions.delete(sub);
       },
     };
@@ -576,7 +606,11 @@ function fromNatsHeaders(h: MsgHdrs | undefined): WireHeaders {
   return out;
 }
 
-function toRawDelivery(m: JsMsg, logger: BusLogger): RawDelivery {
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function toRawDelivery(m: JsMsg, logger: BusLogger, termWithReason: boolean): RawDelivery {
   return {
     subject: m.subject,
     headers: fromNatsHeaders(m.headers),
@@ -597,7 +631,8 @@ function toRawDelivery(m: JsMsg, logger: BusLogger): RawDelivery {
       m.working();
     },
     term(reason) {
-      m.term(reason);
+      if (termWithReason) m.term(reason);
+      else m.term();
     },
   };
 }

@@ -1,3 +1,4 @@
 export * from './postgres';
 export * from './nats';
 export * from './ids';
+export * from './simulator';

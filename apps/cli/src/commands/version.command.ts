@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { cliVersion } from '../cli-version';
 import { printResult } from '../output';
 
 export function register(program: Command): void {
@@ -7,7 +8,7 @@ export function register(program: Command): void {
     .description('print the version of this holdfast command')
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }) => {
-      const version = require('../../../../package.json').version as string;
+      const version = cliVersion();
       printResult(!!opts.json, { version, node: process.version }, () => `holdfast ${version} (node ${process.version})`);
     });
 }

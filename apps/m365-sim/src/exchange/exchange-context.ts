@@ -51,6 +51,10 @@ export class ExchangeContext {
     return { user, mb, ids: new IdMinter(user.id, req.prefer.immutableId) };
   }
 
+  resolveIds(userId: string, immutable = false): IdMinter {
+    return new IdMinter(userId, immutable);
+  }
+
   /** Throttle scope: per application + mailbox, UPN and id counting as the same mailbox. */
   throttle(req: GraphRequest, uploadBytes?: number) {
     const user = this.ctx.world.user(req.tenant, req.params.userId ?? '');
@@ -80,7 +84,7 @@ export class ExchangeContext {
   message(mb: MailboxState, id: string, folderParam?: string): MessageView {
     const key = this.messageKey(mb, id);
     const v = this.store.message(mb, key)!;
-    if (folderParam !== undefined && this.folder(mb, folderParam).key !== v.folderKey) throw notFoundItem();
+    if (folderParam && this.folder(mb, folderParam).key !== v.folderKey) throw notFoundItem();
     return v;
   }
 

@@ -247,7 +247,7 @@ export class MailboxStore {
         sent: !!f?.sent,
         epoch: new Date(HISTORY_START).toISOString(),
         position: index,
-        spacingMs: Math.floor((HISTORY_END - HISTORY_START) / n),
+        spacingMs: Math.floor((HISTORY_END - HISTORY_START) / n / 1000) * 1000,
       });
       if (this.genCache.size > 20_000) this.genCache.clear();
       this.genCache.set(ck, g);

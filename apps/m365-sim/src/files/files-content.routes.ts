@@ -92,9 +92,8 @@ export function registerContentRoutes(ctx: SimContext, fa: FilesAccess, routes: 
     method: 'PUT',
     path: 'files/upload/:token',
     throttle: (req) => {
-      const p = ctx.content.verify<{ t: string; s: string }>(req.params.token);
-      if (p) (req as unknown as { tenantId: string }).tenantId = p.t;
-      return { kind: 'sharepoint', ru: 2 };
+      const p = ctx.content.verify<{ t: string; s: string; a?: string }>(req.params.token);
+      return p ? { tenantId: p.t, appId: p.a ?? 'content', scopes: [{ kind: 'sharepoint', ru: 2 }] } : undefined;
     },
     handler: async (req, res) => {
       const { tenant, s } = session(req);

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { GraphHttpError } from '../framework/graph-error';
+import { QuickXorHash } from './content/quick-xor-hash';
 import type { SimContext } from '../framework/sim-types';
 import type { TenantState } from '../framework/world';
 import { FilesState } from './files-state';
-import { DriveError, type ContentRef, type DriveStore, type IdentityRef, type ItemRecord } from './model/drive-store';
+import { DriveError, type BlobContent, type ContentRef, type DriveStore, type IdentityRef, type ItemRecord } from './model/drive-store';
 import { SitesStore } from './model/sites-store';
 import { seededGuid, seededItemId } from './generation/seeded-random';
 
@@ -135,6 +137,16 @@ export class FilesAccess {
     return cur;
   }
 
+  /** Writes bytes to `folderParts/name` below the drive root (folders created, an existing file gets a new version). */
+  importFile(tenant: TenantState, store: DriveStore, folderParts: string[], name: string, data: Buffer, by: IdentityRef, mimeType: string): ItemRecord {
+    const parent = this.ensureFolders(tenant, store, store.root.id, folderParts, by);
+    const existing = store.childByName(parent.id, validName(name));
+    if (existing?.folder) throw new GraphHttpError(409, 'nameAlreadyExists', `"${name}" exists and is a folder.`);
+    const content = blobContent(this.ctx, data);
+    if (existing) return this.writeFile(tenant, { driveId: store.drive.id, itemId: existing.id, content, by });
+    return this.writeFile(tenant, { driveId: store.drive.id, parentId: parent.id, name, mimeType, content, ...this.newItemId(), by });
+  }
+
   registerAppliers(): void {
     const w = this.ctx.world;
     const guard = (type: string, fn: () => void) => {
@@ -182,4 +194,10 @@ export function validName(name: string): string {
 export function asGraphError(e: unknown): unknown {
   if (e instanceof DriveError) return new GraphHttpError(e.status, e.code, e.message);
   return e;
+}
+
+/** Stores bytes in the world's blob store and describes them as drive content. */
+export function blobContent(ctx: SimContext, data: Buffer): BlobContent {
+  const blobId = ctx.world.blobs.put(data);
+  return { kind: 'blob', blobId, size: data.length, quickXorHash: new QuickXorHash().update(data).digestBase64(), sha256: createHash('sha256').update(data).digest('hex') };
 }

@@ -141,7 +141,7 @@ export class FilesState {
       this.addGenericLists(site, r);
       for (let k = 0; k < this.sizes.subsitesPerSite; k++) {
         const subName = ['Projekte', 'Équipe A', 'Команда', 'Archive'][k % 4] + (k >= 4 ? ` ${k}` : '');
-        const sub = this.addSite({ name: `${site.name}/${slug(subName)}${k}`, displayName: subName, description: `${subName} (${displayName})`, parentId: site.id, isRoot: false, created, key: `site${s}/sub${k}` });
+        const sub = this.addSite({ name: `${site.webUrl.replace(/^https:\/\/[^/]+\//, '')}/${slug(subName)}${k}`, displayName: subName, description: `${subName} (${displayName})`, parentId: site.id, isRoot: false, created, key: `site${s}/sub${k}` });
         this.addLibrary(sub, 'Documents', 'Shared Documents', people, Math.ceil(this.sizes.filesPerLibrary / 3), true);
         this.addGenericLists(sub, r, 1);
       }

@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
 import { GraphHttpError } from '../framework/graph-error';
 import type { GraphRequest, GraphResponse, HttpMethod, RouteSpec, SimContext, ThrottleScope } from '../framework/sim-types';
 import type { Permission } from '../framework/permissions';
 import type { TenantState } from '../framework/world';
-import { QuickXorHash } from './content/quick-xor-hash';
-import { asGraphError, FilesAccess } from './files-journal';
+import { asGraphError, blobContent, FilesAccess } from './files-journal';
 import { mimeTypeFor } from './generation/drive-generator';
 import {
   renderDrive,
@@ -18,7 +16,7 @@ import {
   type RenderContext,
 } from './files-render';
 import { SYSTEM_ACCOUNT } from './files-state';
-import type { ConflictBehavior, DriveStore, IdentityRef, ItemRecord } from './model/drive-store';
+import type { BlobContent, ConflictBehavior, ContentRef, DriveStore, IdentityRef, ItemRecord } from './model/drive-store';
 import { SitesStore, type ListRecord, type SiteRecord } from './model/sites-store';
 import { SIMPLE_UPLOAD_MAX, UPLOAD_SESSION_LIFETIME_MS, nextExpectedRanges } from './model/upload-session';
 
@@ -150,14 +148,15 @@ export class FilesRoutes {
       const id = addr.slice('/items/'.length);
       base = id.toLowerCase() === 'root' ? store.root : store.get(id);
     }
-    if (base && req.params.rel && req.params.rel !== '/') base = store.resolvePath(base.id, req.params.rel);
+    const rel = relOf(req);
+    if (base && rel && rel !== '/') base = store.resolvePath(base.id, rel);
     if (!base) throw new GraphHttpError(404, 'itemNotFound', 'The resource could not be found.');
     return base;
   }
 
   /** For creations by path: the parent folder and the new name (`items/{parent}:/{name}:`). */
   resolveParentAndName(store: DriveStore, req: GraphRequest, by: IdentityRef, createMissing: boolean): { parent: ItemRecord; name: string } {
-    const rel = req.params.rel;
+    const rel = relOf(req);
     if (!rel) throw new GraphHttpError(400, 'invalidRequest', 'A path (":/name:") is required.');
     const parts = rel.split('/').filter(Boolean);
     const name = parts.pop();
@@ -446,7 +445,7 @@ export class FilesRoutes {
     if (data.length > SIMPLE_UPLOAD_MAX) throw new GraphHttpError(413, 'requestTooLarge', 'Simple upload is limited to 250 MB; use an upload session.');
     const content = this.storeBlob(data);
     // PUT /items/{id}/content replaces an existing file; with a path it creates or replaces
-    if (!req.params.rel) {
+    if (!relOf(req)) {
       const it = this.resolveItem(store, req);
       if (it.folder) throw new GraphHttpError(400, 'invalidRequest', 'Cannot upload content to a folder.');
       const updated = this.fa.writeFile(req.tenant, { driveId: store.drive.id, itemId: it.id, content, by });
@@ -457,9 +456,8 @@ export class FilesRoutes {
     res.json(this.item(req, store, item), created ? 201 : 200);
   }
 
-  storeBlob(data: Buffer): { kind: 'blob'; blobId: string; size: number; quickXorHash: string; sha256: string } {
-    const blobId = this.ctx.world.blobs.put(data);
-    return { kind: 'blob', blobId, size: data.length, quickXorHash: new QuickXorHash().update(data).digestBase64(), sha256: createHash('sha256').update(data).digest('hex') };
+  storeBlob(data: Buffer): BlobContent {
+    return blobContent(this.ctx, data);
   }
 
   /** Applies the conflict behaviour and commits a new file or a new version. */
@@ -469,7 +467,7 @@ export class FilesRoutes {
     parent: ItemRecord,
     name: string,
     behavior: ConflictBehavior,
-    content: { kind: 'blob'; blobId: string; size: number; quickXorHash: string; sha256: string },
+    content: ContentRef,
     by: IdentityRef,
   ): { item: ItemRecord; created: boolean } {
     let resolved;
@@ -494,7 +492,7 @@ export class FilesRoutes {
     const behavior = conflictOf(itemProps['@microsoft.graph.conflictBehavior'] ?? req.query['@microsoft.graph.conflictBehavior'], 'replace');
     let parentId: string;
     let name: string;
-    if (req.params.rel) {
+    if (relOf(req)) {
       const r = this.resolveParentAndName(store, req, by, true);
       parentId = r.parent.id;
       name = validate(typeof itemProps.name === 'string' && itemProps.name ? itemProps.name : r.name);
@@ -522,7 +520,7 @@ export class FilesRoutes {
       description: typeof itemProps.description === 'string' ? itemProps.description : undefined,
     };
     this.fa.state(req.tenant).uploadSessions.set(id, session);
-    const token = this.ctx.content.sign({ t: req.tenant.id, s: id }, UPLOAD_SESSION_LIFETIME_MS / 1000);
+    const token = this.ctx.content.sign({ t: req.tenant.id, s: id, a: req.app.appId }, UPLOAD_SESSION_LIFETIME_MS / 1000);
     res.json({
       '@odata.context': `${req.baseUrl}/$metadata#microsoft.graph.uploadSession`,
       uploadUrl: this.ctx.content.url(`files/upload/${token}`),
@@ -672,4 +670,10 @@ function validate(name: string): string {
     throw new GraphHttpError(400, 'invalidRequest', `The name "${name}" is empty or contains characters that are not allowed.`);
   }
   return name;
+}
+
+/** The `:/path:` part; the router hands unmatched optional groups over as "undefined". */
+function relOf(req: GraphRequest): string | undefined {
+  const rel = req.params.rel;
+  return rel && rel.startsWith('/') ? rel : undefined;
 }

@@ -50,6 +50,7 @@ import { TokenService } from '../identity/tokens';
 import { IdentityService } from '../identity/identity.service';
 import { seedTenants, type SimConfig } from '../directory/directory.seed';
 import { runBatch } from './batch';
+import { registerProbe } from './probe';
 
 interface CompiledRoute<S> {
   spec: S;
@@ -81,6 +82,8 @@ export interface StartOptions {
   faults?: Partial<FaultSettings>;
   /** Only load these modules (default: all discovered). */
   modules?: string[];
+  /** TEST ONLY: register the framework probe routes (framework/probe.ts). */
+  probe?: boolean;
   quiet?: boolean;
 }
 
@@ -200,6 +203,7 @@ export class Sim implements SimContext {
     seedTenants(sim, config);
     writeFileSync(cfgPath, JSON.stringify(config, null, 2));
     sim.registerCore();
+    if (o.probe) registerProbe(sim);
     for (const m of sim.modules) {
       sim.currentModule = m.name;
       m.register(sim);

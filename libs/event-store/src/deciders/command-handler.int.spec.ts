@@ -20,6 +20,8 @@ describe('CommandHandler', () => {
     db = await createTestDatabase('hf_cmd');
     await runMigrations(db.url, eventStoreMigrations);
     pool = new Pool({ connectionString: db.url, max: 4 });
+    // the drop may terminate a connection the ending pool has not closed yet
+    pool.on('error', () => undefined);
     store = new PostgresEventStore({ pool, notify: false });
   });
 

@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@holdfast/testing';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import type { MigrationModule } from './run-migrations';
 import { runMigrations } from './run-migrations';
 
@@ -53,9 +53,11 @@ describe('runMigrations', () => {
     await client.query("INSERT INTO jobs (id, name) VALUES ('j', 'n')");
   });
 
-  it('applies only the new migrations appended later', async () => {
+  it('applies only the new migrations appended later (also through a pool)', async () => {
     await runMigrations(db.url, { module: 'jobs', migrations: jobs.migrations.slice(0, 1) });
-    const later = await runMigrations(db.url, jobs);
+    const pool = new Pool({ connectionString: db.url, max: 1 });
+    pool.on('error', () => undefined); // the drop may terminate a connection the ended pool still closes
+    const later = await runMigrations(pool, jobs).finally(() => pool.end());
     expect(later.applied).toEqual([{ module: 'jobs', name: '0002_add_name' }]);
     expect(later.alreadyApplied).toBe(1);
   });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HoldfastError } from '@holdfast/contracts';
-import { Client, type ClientBase } from 'pg';
+import { Client, Pool, type ClientBase } from 'pg';
 
 /** One forward-only schema change. Names sort nowhere: the array order is the apply order. */
 export interface Migration {
@@ -32,14 +32,25 @@ const MIGRATION_LOCK_KEY = 7_236_411_902_113n; // arbitrary, constant for all Ho
  * text changed or a pending one sits before an applied one (both mean history was edited).
  */
 export async function runMigrations(
-  databaseUrl: string,
+  database: string | Pool,
   modules: MigrationModule | readonly MigrationModule[],
 ): Promise<MigrationReport> {
   const list = Array.isArray(modules) ? (modules as readonly MigrationModule[]) : [modules as MigrationModule];
   validateModules(list);
-  // A dedicated session: the advisory lock belongs to the session, not to a pooled client.
-  const client = new Client({ connectionString: databaseUrl, application_name: 'holdfast-migrations' });
-  await client.connect();
+  // The advisory lock belongs to the session: hold one connection throughout and unlock
+  // before it goes back to a pool.
+  let client: ClientBase;
+  let close: () => Promise<void>;
+  if (typeof database === 'string') {
+    const own = new Client({ connectionString: database, application_name: 'holdfast-migrations' });
+    await own.connect();
+    client = own;
+    close = () => own.end();
+  } else {
+    const pooled = await database.connect();
+    client = pooled;
+    close = async () => pooled.release();
+  }
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
     try {
@@ -107,7 +118,7 @@ export async function runMigrations(
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]).catch(() => undefined);
     }
   } finally {
-    await client.end();
+    await close();
   }
 }
 

@@ -1,4 +1,4 @@
-import { HoldfastError } from '@holdfast/contracts';
+import { CATALOG, HoldfastError } from '@holdfast/contracts';
 import { createTestDatabase, type TestDatabase } from '@holdfast/testing';
 import { Client, Pool } from 'pg';
 import { ConcurrencyError } from '../concurrency.error';
@@ -19,6 +19,8 @@ describe('PostgresEventStore', () => {
     db = await createTestDatabase('hf_es');
     await runMigrations(db.url, eventStoreMigrations);
     pool = new Pool({ connectionString: db.url, max: 6 });
+    // the drop may terminate a connection the ending pool has not closed yet
+    pool.on('error', () => undefined);
     store = new PostgresEventStore({ pool });
   });
 
@@ -110,6 +112,17 @@ describe('PostgresEventStore', () => {
     expect(r.nextExpectedVersion).toBe(3);
   });
 
+  it('checks the expected version of an empty append without creating the stream', async () => {
+    const s = stream();
+    expect(await store.appendToStream('t', s, [], { expectedVersion: 'no_stream' })).toEqual({
+      nextExpectedVersion: 0,
+      lastGlobalPosition: '0',
+      events: [],
+    });
+    expect((await pool.query('SELECT 1 FROM streams WHERE stream_id = $1', [s])).rowCount).toBe(0);
+    await expect(store.appendToStream('t', s, [], { expectedVersion: 'stream_exists' })).rejects.toBeInstanceOf(ConcurrencyError);
+  });
+
   it('lets exactly one of many concurrent writers with the same expected version win', async () => {
     const s = stream();
     await store.appendToStream('t', s, [ev('A')], { expectedVersion: 'no_stream' });
@@ -121,6 +134,17 @@ describe('PostgresEventStore', () => {
     expect(rejected).toHaveLength(4);
     for (const r of rejected) expect(r.reason).toBeInstanceOf(ConcurrencyError);
     expect((await store.readStream(s)).map((e) => e.streamVersion)).toEqual([1, 2]);
+  });
+
+  it('accepts many concurrent appends with expectedVersion any, versions without gaps', async () => {
+    const s = stream();
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => store.appendToStream('t', s, [ev('A', { i }), ev('B', { i })], { expectedVersion: 'any' })),
+    );
+    const read = await store.readStream(s);
+    expect(read.map((e) => e.streamVersion)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    // each append's two events stay adjacent
+    for (let v = 0; v < 16; v += 2) expect(read[v].data).toEqual(read[v + 1].data);
   });
 
   it('lets exactly one of two concurrent creators of a new stream win', async () => {
@@ -302,6 +326,23 @@ describe('PostgresEventStore', () => {
       await store.appendToStream('t', s, [ev('V2')], { expectedVersion: 1 });
       expect((await store.readStream(s)).map((e) => e.type)).toEqual(['V1', 'V2']);
     });
+  });
+
+  it('validates cataloged events on append and stores only the declared fields', async () => {
+    const validating = new PostgresEventStore({ pool, validate: CATALOG });
+    const s = stream();
+    const data = { projection: 'p', eventsReplayed: 1, position: '5', rebuiltAt: '2026-01-01T00:00:00.000Z' };
+    await validating.appendToStream('t', s, [{ type: 'ProjectionRebuilt', data: { ...data, secret: 'x' } }], {
+      expectedVersion: 'no_stream',
+    });
+    expect((await store.readStream(s))[0].data).toEqual(data);
+    await expect(
+      validating.appendToStream('t', s, [{ type: 'ProjectionRebuilt', data: { ...data, eventsReplayed: -1 } }], {
+        expectedVersion: 1,
+      }),
+    ).rejects.toMatchObject({ code: 'validation_failed', message: expect.stringMatching(/ProjectionRebuilt data is invalid \(eventsReplayed: /) });
+    await validating.appendToStream('t', s, [ev('NotCataloged', { any: 1 })], { expectedVersion: 1 });
+    expect(await store.streamVersion(s)).toBe(2);
   });
 
   it('upcasts old schema versions on read and stamps the current version on append', async () => {

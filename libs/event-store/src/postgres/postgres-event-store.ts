@@ -13,6 +13,18 @@ export interface PostgresEventStoreOptions {
   readonly upcasters?: UpcasterRegistry;
   /** NOTIFY `holdfast_events` on every append so projection runners wake at once. Default true. */
   readonly notify?: boolean;
+  /**
+   * Event definitions (e.g. the contracts CATALOG) whose `parse` validates data on append.
+   * The parsed data is stored, so fields the schema does not declare never reach the log.
+   * Types not listed are appended as given.
+   */
+  readonly validate?: readonly EventValidator[];
+}
+
+/** What the store needs of an event definition to validate it (contracts' defineEvent fits). */
+export interface EventValidator {
+  readonly type: string;
+  parse(data: unknown): unknown;
 }
 
 export interface AppendOptions {
@@ -53,8 +65,20 @@ interface EventRow {
   recorded_at: Date;
 }
 
-const EVENT_COLUMNS =
-  'global_position, stream_id, stream_version, tenant_id, event_id, type, schema_version, data, metadata, recorded_at';
+const COLUMNS = [
+  'global_position',
+  'stream_id',
+  'stream_version',
+  'tenant_id',
+  'event_id',
+  'type',
+  'schema_version',
+  'data',
+  'metadata',
+  'recorded_at',
+];
+const EVENT_COLUMNS = COLUMNS.join(', ');
+const EVENT_COLUMNS_OF_E = COLUMNS.map((c) => `e.${c}`).join(', ');
 
 /**
  * The event store on Postgres: one `events` table (also the outbox), one `streams` table
@@ -64,11 +88,13 @@ export class PostgresEventStore implements EventStore {
   readonly upcasters: UpcasterRegistry;
   private readonly pool: Pool;
   private readonly notify: boolean;
+  private readonly validators: ReadonlyMap<string, EventValidator>;
 
   constructor(options: PostgresEventStoreOptions) {
     this.pool = options.pool;
     this.upcasters = options.upcasters ?? new UpcasterRegistry();
     this.notify = options.notify ?? true;
+    this.validators = new Map((options.validate ?? []).map((v) => [v.type, v]));
   }
 
   async appendToStream(
@@ -153,7 +179,7 @@ export class PostgresEventStore implements EventStore {
              ORDER BY global_position DESC LIMIT 1),
            '0'::xid8) AS xid
        )
-       SELECT ${EVENT_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')}
+       SELECT ${EVENT_COLUMNS_OF_E}
          FROM events e
         WHERE (e.transaction_id, e.global_position) > ((SELECT xid FROM cursor), $1::bigint)
           AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -195,6 +221,19 @@ export class PostgresEventStore implements EventStore {
     events: readonly DomainEvent[],
     expected: ExpectedVersion,
   ): Promise<AppendResult> {
+    if (events.length === 0) {
+      // Nothing to write: check the expectation without creating or locking the stream.
+      const { rows } = await client.query<{ tenant_id: string; version: string }>(
+        'SELECT tenant_id, version FROM streams WHERE stream_id = $1',
+        [streamId],
+      );
+      const version = rows.length ? Number(rows[0].version) : 0;
+      if (rows.length && rows[0].tenant_id !== tenantId) {
+        throw new HoldfastError('forbidden', `stream ${streamId} belongs to another tenant`, { streamId });
+      }
+      checkExpected(streamId, expected, version);
+      return { nextExpectedVersion: version, lastGlobalPosition: '0', events: [] };
+    }
     const stream = await lockStream(client, tenantId, streamId);
     if (stream.tenantId !== tenantId) {
       throw new HoldfastError('forbidden', `stream ${streamId} belongs to another tenant`, { streamId });
@@ -209,9 +248,6 @@ export class PostgresEventStore implements EventStore {
         stream.version,
         `stream ${streamId} was appended by a newer transaction; retry in a new transaction`,
       );
-    }
-    if (events.length === 0) {
-      return { nextExpectedVersion: stream.version, lastGlobalPosition: '0', events: [] };
     }
 
     const versions: number[] = [];
@@ -231,7 +267,7 @@ export class PostgresEventStore implements EventStore {
       ids.push(eventId);
       types.push(event.type);
       schemaVersions.push(this.upcasters.currentVersion(event.type));
-      datas.push(JSON.stringify(event.data));
+      datas.push(JSON.stringify(this.validated(streamId, event)));
       metas.push(JSON.stringify(metadata));
     });
 
@@ -247,6 +283,10 @@ export class PostgresEventStore implements EventStore {
         [streamId, tenantId, versions, ids, types, schemaVersions, datas, metas],
       ));
     } catch (e) {
+      if (isUniqueViolation(e, 'events_stream_id_stream_version_key')) {
+        // only reachable from a REPEATABLE READ caller transaction with a stale snapshot
+        throw new ConcurrencyError(streamId, expected, stream.version, `stream ${streamId} was appended concurrently`);
+      }
       if (isUniqueViolation(e, 'events_event_id_key')) {
         throw new HoldfastError('already_exists', `an event with one of these event ids is already stored in ${streamId}`, {
           streamId,
@@ -269,6 +309,25 @@ export class PostgresEventStore implements EventStore {
       lastGlobalPosition: recorded[recorded.length - 1].globalPosition,
       events: recorded,
     };
+  }
+
+  private validated(streamId: string, event: DomainEvent): unknown {
+    const validator = this.validators.get(event.type);
+    if (!validator) return event.data;
+    try {
+      return validator.parse(event.data);
+    } catch (e) {
+      const issue = (e as { issues?: { path?: PropertyKey[]; message?: string }[] }).issues?.[0];
+      const reason = issue
+        ? `${issue.path?.length ? issue.path.map(String).join('.') : 'data'}: ${issue.message ?? 'invalid'}`
+        : e instanceof Error
+          ? e.message
+          : String(e);
+      throw new HoldfastError('validation_failed', `appendToStream(${streamId}): ${event.type} data is invalid (${reason})`, {
+        streamId,
+        type: event.type,
+      });
+    }
   }
 
   private toRecorded(row: EventRow): RecordedEvent {
@@ -296,6 +355,12 @@ interface LockedStream {
 
 /** Locks the stream's row for this transaction, creating it (version 0) if it is new. */
 async function lockStream(client: ClientBase, tenantId: string, streamId: string): Promise<LockedStream> {
+  // Writers of one stream queue on an advisory lock first: it takes no transaction id, so a
+  // store-owned transaction gets its id only once it holds the lock, after the previous
+  // writer committed, and versions ascend with transaction ids without spurious conflicts.
+  await client.query("SELECT pg_advisory_xact_lock(hashtext('holdfast.event-store.stream'), hashtext($1))", [
+    streamId,
+  ]);
   for (let attempt = 0; attempt < 2; attempt++) {
     const { rows } = await client.query<{ tenant_id: string; version: string; newer: boolean }>(
       `SELECT tenant_id, version, last_transaction_id > pg_current_xact_id() AS newer

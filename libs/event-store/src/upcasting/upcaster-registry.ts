@@ -40,10 +40,20 @@ export class UpcasterRegistry {
     return this;
   }
 
-  /** Registers the current schema version of every catalog entry (types with no upcasters yet). */
+  /**
+   * Registers the current schema version of every catalog entry. Register upcasters first;
+   * a catalog version that disagrees with a registered one is a mistake and throws.
+   */
   registerCatalog(catalog: readonly { readonly type: string; readonly schemaVersion: number }[]): this {
     for (const entry of catalog) {
-      if (!this.types.has(entry.type)) this.register(entry.type, { currentVersion: entry.schemaVersion });
+      const existing = this.types.get(entry.type);
+      if (!existing) this.register(entry.type, { currentVersion: entry.schemaVersion });
+      else if (existing.currentVersion !== entry.schemaVersion) {
+        throw new HoldfastError(
+          'validation_failed',
+          `event type ${entry.type} is version ${entry.schemaVersion} in the catalog but ${existing.currentVersion} in the upcaster registry`,
+        );
+      }
     }
     return this;
   }

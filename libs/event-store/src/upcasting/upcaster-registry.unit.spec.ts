@@ -47,5 +47,8 @@ describe('UpcasterRegistry', () => {
     ]);
     expect(r.currentVersion('JobCreated')).toBe(2);
     expect(r.upcast('SizeMeasured', 1, { kilobytes: 1 }).data).toEqual({ bytes: 1024, unit: 'B' });
+    expect(() => registry().registerCatalog([{ type: 'SizeMeasured', schemaVersion: 4 }])).toThrow(
+      'event type SizeMeasured is version 4 in the catalog but 3 in the upcaster registry',
+    );
   });
 });

@@ -31,7 +31,12 @@ export function safeUrl(url: string, trustedOrigin?: string): string {
   try {
     const u = new URL(url);
     if (trustedOrigin && u.origin === trustedOrigin) return redact(`${u.origin}${u.pathname}${u.search}`);
-    return `${u.origin}${u.pathname}${u.search ? '?[redacted]' : ''}`;
+    // Pre-authenticated URLs may carry their token in the path as well as in the query.
+    const path = u.pathname
+      .split('/')
+      .map((seg) => (seg.length > 40 ? '[redacted]' : seg))
+      .join('/');
+    return `${u.origin}${path}${u.search ? '?[redacted]' : ''}`;
   } catch {
     return redact(url);
   }

@@ -104,7 +104,10 @@ export async function uploadToSession<T>(client: GraphClient, o: SessionUploadOp
         signal: o.signal,
       });
       failures = 0;
-      if (res.status === 200 || res.status === 201) {
+      // In progress: drives answer 202, Outlook answers 200, both with nextExpectedRanges.
+      // Done: 201 (or a drive's 200 with the driveItem), without nextExpectedRanges.
+      const inProgress = res.status === 202 || (res.status === 200 && Array.isArray(res.body?.nextExpectedRanges));
+      if (!inProgress) {
         const location = typeof res.headers.location === 'string' ? res.headers.location : undefined;
         return { item: res.body as T, location, uploadedBytes: total };
       }

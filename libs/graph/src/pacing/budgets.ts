@@ -29,12 +29,15 @@ export function resourceUnitCost(kind: SharePointRequestKind): number {
   return RU_COST[kind];
 }
 
-/** SharePoint resource units per minute per application per tenant, by licence count. */
+/**
+ * SharePoint resource units per minute per application per tenant, by licence count. A tier
+ * boundary (exactly 1,000 licences) takes the lower budget: pacing errs on the safe side.
+ */
 export function sharePointRuPerMinute(licences: number): number {
-  if (licences < 1_000) return 1_250;
-  if (licences < 5_000) return 2_500;
-  if (licences < 15_000) return 3_750;
-  if (licences < 50_000) return 5_000;
+  if (licences <= 1_000) return 1_250;
+  if (licences <= 5_000) return 2_500;
+  if (licences <= 15_000) return 3_750;
+  if (licences <= 50_000) return 5_000;
   return 6_250;
 }
 

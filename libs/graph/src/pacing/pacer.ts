@@ -167,7 +167,7 @@ export class Pacer {
       if (decision.granted) {
         const waitedMs = this.clock.now() - started;
         if (waitedMs > 0) this.metrics.add('holdfast.graph.wait_ms', waitedMs, { workload: req.target.workload });
-        return this.lease(req, appId, waitedMs);
+        return this.lease(req, appId, waitedMs, this.clock.now());
       }
       // The tenant budget of this app is spent: remember it locally so the next round tries
       // another application (or waits exactly as long as needed), then queue again.
@@ -189,7 +189,7 @@ export class Pacer {
     return this.pending.length;
   }
 
-  private lease(req: PaceRequest, appId: string, waitedMs: number): PacingLease {
+  private lease(req: PaceRequest, appId: string, waitedMs: number, grantedAt: number): PacingLease {
     let released = false;
     return {
       appId,
@@ -207,6 +207,8 @@ export class Pacer {
         released = true;
         const scope = this.scope(req.tenantId, appId, req.target);
         scope.inflight = Math.max(0, scope.inflight - this.slotsOf(req, scope));
+        // Graph counted the request on arrival, somewhere between grant and now: count it as now.
+        scope.window?.move(grantedAt, this.clock.now(), req.count ?? 1);
         this.pump();
       },
     };

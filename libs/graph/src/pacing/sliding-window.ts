@@ -65,6 +65,24 @@ export class SlidingWindow {
     while (this.buckets.length > 0 && this.buckets[this.buckets.length - 1].count === 0) this.buckets.pop();
   }
 
+  /**
+   * Re-dates units counted at `from` to `to` (later). The service counts a request when it
+   * arrives, which is after we charged it; re-dating it to when its answer came keeps our
+   * window from freeing up before the service's does.
+   */
+  move(from: number, to: number, units = 1): void {
+    if (to <= from) return;
+    const index = Math.floor(from / this.bucketMs);
+    const bucket = this.buckets.find((b) => b.index === index);
+    if (!bucket) return; // already out of the window
+    const take = Math.min(units, bucket.count);
+    bucket.count -= take;
+    this.total -= take;
+    this.add(to, take);
+    const emptyAt = this.buckets.indexOf(bucket);
+    if (bucket.count === 0 && emptyAt >= 0) this.buckets.splice(emptyAt, 1);
+  }
+
   isEmpty(now: number): boolean {
     return this.used(now) === 0;
   }

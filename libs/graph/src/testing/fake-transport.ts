@@ -4,7 +4,7 @@ import { HttpTransport, TransportRequest, TransportResponse } from '../http/tran
 
 export interface FakeAnswer {
   readonly status: number;
-  readonly headers?: Record<string, string>;
+  readonly headers?: Readonly<Record<string, string | undefined>>;
   /** An object is sent as JSON; a Readable is streamed. */
   readonly body?: unknown;
 }
@@ -38,7 +38,7 @@ export class FakeGraphTransport implements HttpTransport {
     this.requests.push(recorded);
     const answer = await this.handler(recorded, this.requests.length - 1);
     const headers: IncomingHttpHeaders = {};
-    for (const [k, v] of Object.entries(answer.headers ?? {})) headers[k.toLowerCase()] = v;
+    for (const [k, v] of Object.entries(answer.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
     let stream: Readable;
     if (answer.body instanceof Readable) stream = answer.body;
     else if (answer.body === undefined) stream = Readable.from([]);

@@ -28,13 +28,17 @@ export class LocalBackend implements StorageBackend {
     return path.join(this.location, ...key.split('/'));
   }
 
-  async put(key: string, data: Buffer, _opts?: PutOptions): Promise<void> {
+  async put(key: string, data: Buffer | readonly Buffer[], _opts?: PutOptions): Promise<void> {
     const target = this.file(key);
     const tmp = `${target}${TMP_MARK}${randomBytes(6).toString('hex')}`;
     await fs.mkdir(path.dirname(target), { recursive: true });
     const fh = await fs.open(tmp, 'wx');
     try {
-      await fh.writeFile(data);
+      if (Buffer.isBuffer(data)) await fh.writeFile(data);
+      else {
+        // writev takes at most IOV_MAX (1024) buffers at a time
+        for (let i = 0; i < data.length; i += 512) await fh.writev(data.slice(i, i + 512) as Buffer[]);
+      }
       if (this.options.fsync !== false) await fh.sync();
     } finally {
       await fh.close();

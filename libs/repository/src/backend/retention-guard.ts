@@ -66,7 +66,7 @@ export class RetentionGuard implements StorageBackend {
     await this.inner.put(RETENTION_PREFIX + key, Buffer.from(JSON.stringify(rec)), { retainUntil: until });
   }
 
-  async put(key: string, data: Buffer, opts?: PutOptions): Promise<void> {
+  async put(key: string, data: Buffer | readonly Buffer[], opts?: PutOptions): Promise<void> {
     if (key.startsWith(RETENTION_PREFIX)) throw new HoldfastError('forbidden', `retention records are written by the engine only (${key})`);
     if (await this.isLocked(key)) throw new HoldfastError('forbidden', `object ${key} is locked by retention and cannot be overwritten`);
     // Record first: a crash in between leaves a lock on a missing object (harmless), never an

@@ -54,7 +54,8 @@ export class S3Backend implements StorageBackend {
     return this.options.prefix ? `${this.options.prefix}/${key}` : key;
   }
 
-  async put(key: string, data: Buffer, opts?: PutOptions): Promise<void> {
+  async put(key: string, parts: Buffer | readonly Buffer[], opts?: PutOptions): Promise<void> {
+    const data = Buffer.isBuffer(parts) ? parts : Buffer.concat(parts as Buffer[]);
     const lock = opts?.retainUntil && this.options.objectLock;
     await this.send(
       new PutObjectCommand({

@@ -22,7 +22,8 @@ export interface PutOptions {
 export interface StorageBackend {
   /** Human readable location, never containing secrets. */
   readonly location: string;
-  put(key: string, data: Buffer, opts?: PutOptions): Promise<void>;
+  /** `data` may be given in parts (written in order, without concatenating where the driver can). */
+  put(key: string, data: Buffer | readonly Buffer[], opts?: PutOptions): Promise<void>;
   /** Throws HoldfastError('not_found') when missing. */
   get(key: string): Promise<Buffer>;
   /** Bytes [offset, offset+length). */

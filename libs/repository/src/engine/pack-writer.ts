@@ -57,13 +57,15 @@ export class PackWriter {
     this.parts = [];
     this.size = 0;
     await this.uploadSlots.acquire();
-    const body = Buffer.concat([...parts, encodePackFooter(name, this.keyId, this.dataKey, entries)]);
+    const body = [...parts, encodePackFooter(name, this.keyId, this.dataKey, entries)];
+    const bodyBytes = body.reduce((s, b) => s + b.length, 0);
     parts.length = 0;
     const p = this.backend
       .put(this.layout.pack(name), body)
       .then(() => {
         this.packsWritten++;
-        this.bytesWritten += body.length;
+        this.bytesWritten += bodyBytes;
+        body.length = 0;
         this.onPackWritten({ pack: name, keyId: this.keyId, entries });
       })
       .catch((e) => {

@@ -158,7 +158,7 @@ export class Repository {
       keys,
       config: this.config,
       now: this.now,
-      parallelism: this.options.parallelism ?? 6,
+      parallelism: this.options.parallelism ?? 4,
       maxMailBytes: this.options.maxMailBytes ?? 256 * 1024 * 1024,
       heartbeatMs: this.options.heartbeatMs,
     };
