@@ -34,13 +34,8 @@ export {
 export { OutboxRelay, type OutboxRelayOptions, type RelayBatchResult, type GlobalLogReader } from './outbox-relay';
 /** Exactly-once effects over at-least-once delivery: `await handleIdempotently(pool, 'catalog', event, async (tx) => ...)`. */
 export { handleIdempotently, wasHandled, type IdempotentResult } from './idempotent-handler';
-/** Tables of messaging (inbox, dead letters, relay checkpoints, installation) for the migration runner. */
-export {
-  messagingMigrations,
-  applyMessagingMigrations,
-  type MessagingMigration,
-  type MessagingMigrationModule,
-} from './messaging.migrations';
+/** Tables of messaging (inbox, dead letters, relay checkpoints, installation): `runMigrations(url, [eventStoreMigrations, messagingMigrations])`. */
+export { messagingMigrations } from './messaging.migrations';
 /** Where given-up messages go: `new PostgresDeadLetterStore(pool)`; `MemoryDeadLetterSink` for tests. */
 export {
   PostgresDeadLetterStore,

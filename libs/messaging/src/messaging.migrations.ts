@@ -1,20 +1,8 @@
-import type { Pool } from 'pg';
-
-/** One named, forward-only schema change (same shape as the event store's `Migration`). */
-export interface MessagingMigration {
-  readonly name: string;
-  readonly up: string;
-}
-
-/** An ordered list of migrations owned by one module (the event store's `MigrationModule` shape). */
-export interface MessagingMigrationModule {
-  readonly module: 'messaging';
-  readonly migrations: readonly MessagingMigration[];
-}
+import type { MigrationModule } from '@holdfast/event-store';
 
 /**
- * The tables messaging owns, as migrations any runner can apply in order: hand it to
- * the event store's `runMigrations(url, [eventStoreMigrations, messagingMigrations])`. Every statement is idempotent.
+ * The tables messaging owns, as migrations any runner applies in order:
+ * `runMigrations(databaseUrl, [eventStoreMigrations, messagingMigrations])`.
  *
  * - messaging_inbox: one row per (consumer, event) handled; written in the handler's
  *   transaction so a redelivered event has no second effect.
@@ -23,12 +11,12 @@ export interface MessagingMigrationModule {
  * - messaging_relay_checkpoints: the outbox relay's position in the global log.
  * - messaging_installation: the id stamped on every message of this installation.
  */
-export const messagingMigrations: MessagingMigrationModule = {
+export const messagingMigrations: MigrationModule = {
   module: 'messaging',
   migrations: [
-  {
-    name: '0001_inbox',
-    up: `
+    {
+      name: '0001_inbox',
+      up: `
 CREATE TABLE IF NOT EXISTS messaging_inbox (
   consumer     text        NOT NULL,
   event_id     text        NOT NULL,
@@ -37,10 +25,10 @@ CREATE TABLE IF NOT EXISTS messaging_inbox (
   PRIMARY KEY (consumer, event_id)
 );
 CREATE INDEX IF NOT EXISTS messaging_inbox_processed_at_idx ON messaging_inbox (processed_at);`,
-  },
-  {
-    name: '0002_dead_letters',
-    up: `
+    },
+    {
+      name: '0002_dead_letters',
+      up: `
 CREATE TABLE IF NOT EXISTS dead_letters (
   id          bigserial   PRIMARY KEY,
   consumer    text        NOT NULL,
@@ -56,43 +44,24 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   UNIQUE (consumer, message_id)
 );
 CREATE INDEX IF NOT EXISTS dead_letters_tenant_idx ON dead_letters (tenant_id, recorded_at);`,
-  },
-  {
-    name: '0003_relay_checkpoints',
-    up: `
+    },
+    {
+      name: '0003_relay_checkpoints',
+      up: `
 CREATE TABLE IF NOT EXISTS messaging_relay_checkpoints (
   relay      text        PRIMARY KEY,
   position   bigint      NOT NULL DEFAULT 0,
   updated_at timestamptz NOT NULL DEFAULT now()
 );`,
-  },
-  {
-    name: '0004_installation',
-    up: `
+    },
+    {
+      name: '0004_installation',
+      up: `
 CREATE TABLE IF NOT EXISTS messaging_installation (
   singleton       boolean     PRIMARY KEY DEFAULT true CHECK (singleton),
   installation_id text        NOT NULL,
   created_at      timestamptz NOT NULL DEFAULT now()
 );`,
-  },
+    },
   ],
 };
-
-/**
- * Applies `messagingMigrations` on their own (tests, tools). A service normally hands
- * the list to the event store's migration runner instead. Serialised by an advisory lock.
- */
-export async function applyMessagingMigrations(pool: Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('holdfast.messaging.migrations'))");
-    for (const m of messagingMigrations.migrations) await client.query(m.up);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
-}

@@ -1,13 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
 import type { RecordedEvent } from '@holdfast/contracts';
+import type { EventStore } from '@holdfast/event-store';
 import { defaultBusLogger, type BusLogger } from './bus-logger';
 import { describeError } from './delivery-policy';
 import type { MessageBus } from './message-bus.port';
 
-/** The part of the event store the relay reads: the gap-safe global log (EventStore.readAll). */
-export interface GlobalLogReader {
-  readAll(options: { after: string; limit?: number }): Promise<RecordedEvent[]>;
-}
+/** The part of the event store the relay reads: the gap-safe global log. */
+export type GlobalLogReader = Pick<EventStore, 'readAll'>;
 
 export interface OutboxRelayOptions {
   readonly store: GlobalLogReader;

@@ -14,8 +14,10 @@ export const platformConfigShape = {
   /** Separates installations that share one Postgres server and one NATS (streams, subjects). */
   HOLDFAST_NAMESPACE: z
     .string()
-    .regex(/^[a-z][a-z0-9_-]{0,39}$/, 'expected lower-case letters, digits, - or _, starting with a letter')
+    .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'expected 1-32 lower-case letters, digits, - or _, starting with a letter')
     .default('holdfast'),
+  /** auto: JetStream when NATS_URL answers, else in-process; jetstream: NATS required (distributed mode). */
+  HOLDFAST_BUS: z.enum(['auto', 'jetstream', 'in-process']).default('auto'),
   HOLDFAST_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** Interface the HTTP server listens on. */
   HOST: z.string().default('0.0.0.0'),

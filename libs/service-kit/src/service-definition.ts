@@ -1,14 +1,14 @@
 import type { INestApplication, Type } from '@nestjs/common';
+import type { Migration } from '@holdfast/event-store';
 import type { z } from 'zod';
 import type { Platform } from './platform/platform';
 import type { PlatformConfig } from './platform-config';
 
-/** One schema change of a service's own tables; applied once, in id order, never edited. */
-export interface ServiceMigration {
-  /** Sortable and unique within the service, e.g. `0001_api_tokens`. */
-  readonly id: string;
-  readonly sql: string;
-}
+/**
+ * One schema change of a service's own tables (the event store's Migration: `{ name, up }`);
+ * applied once, in array order, never edited afterwards.
+ */
+export type ServiceMigration = Migration;
 
 /**
  * What service-kit needs to boot a service module, alone or together with others.
@@ -26,7 +26,7 @@ export interface ServiceDefinition<C extends ServiceConfig = ServiceConfig> {
   readonly configSchema: z.ZodObject<z.ZodRawShape>;
   /** Token under which the loaded config is injectable (`@Inject(GATEWAY_CONFIG)`). */
   readonly configToken: string | symbol;
-  /** Its tables, applied at boot before the module starts. */
+  /** Its tables, applied at boot before the module starts (recorded under the service's name). */
   readonly migrations: readonly ServiceMigration[];
   /** Called once the Nest application exists and before it listens (OpenAPI, static files). */
   configureApp?(app: INestApplication, context: { config: C; platform: Platform }): void | Promise<void>;

@@ -89,6 +89,9 @@ describe('holdfast admin rebuild-projections', () => {
   });
 
   describe('as a command', () => {
+    // each run starts a Node process that loads every service library: generous, not a timing check
+    jest.setTimeout(60_000);
+
     it('prints the known projections as JSON and never touches a database without an event store', async () => {
       const empty = await createTestDatabase('hf_cli_empty');
       try {

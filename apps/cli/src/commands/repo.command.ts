@@ -8,6 +8,7 @@ import {
   rebuildIndex,
   Repository,
   repositoryStats,
+  type GcReport,
   type StorageBackend,
 } from '@holdfast/repository';
 import { printResult } from '../output';
@@ -118,7 +119,7 @@ export function register(program: Command): void {
       const r = await open(opts);
       const grace = opts.graceSeconds === undefined ? undefined : Number(opts.graceSeconds);
       if (grace !== undefined && !(grace >= 0)) throw new HoldfastError('validation_failed', '--grace-seconds must be a number >= 0');
-      const reports = [];
+      const reports: GcReport[] = [];
       for (const t of opts.tenant ? [opts.tenant] : await r.listTenants()) reports.push(await collectGarbage(r, t, { graceSeconds: grace, dryRun: opts.dryRun }));
       printResult(!!opts.json, { tenants: reports }, () =>
         reports

@@ -50,7 +50,6 @@ export function renderGroup(g: SimGroup): Record<string, unknown> {
     deletedDateTime: g.deletedDateTime ?? null,
     classification: null,
     createdDateTime: g.createdDateTime,
-    creationOptions: g.resourceProvisioningOptions.includes('Team') ? ['Team'] : [],
     description: g.description,
     displayName: g.displayName,
     expirationDateTime: null,

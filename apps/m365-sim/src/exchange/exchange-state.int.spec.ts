@@ -82,6 +82,28 @@ describe('exchange state: journal replay, offline import, vanishing items, mass 
     expect(mimeAfter.toString('utf8')).toContain('[ENCRYPTED]');
   });
 
+  it('counts Outlook requests per application and mailbox (UPN and id alike), one mailbox not slowing another', async () => {
+    const users = (await client.api('/users').select('id,userPrincipalName').get()).value;
+    const [a, b] = [users[1], users[2]];
+    const noRetry = simulatorGraphClient(sim, { retry: false });
+    await sim.control('PUT', '/throttle', { mode: 'realistic', limits: { outlookRequests: 4 }, reset: true });
+    try {
+      for (let i = 0; i < 2; i++) await noRetry.api(`/users/${a.userPrincipalName}/mailFolders/inbox`).get();
+      for (let i = 0; i < 2; i++) await noRetry.api(`/users/${a.id}/mailFolders/inbox`).get();
+      const throttled = await noRetry
+        .api(`/users/${a.id}/mailFolders/inbox/messages`)
+        .get()
+        .then(
+          () => undefined,
+          (e: GraphError) => e,
+        );
+      expect(throttled?.statusCode).toBe(429);
+      expect((await noRetry.api(`/users/${b.userPrincipalName}/mailFolders/inbox`).get()).displayName).toBe('Inbox');
+    } finally {
+      await sim.control('PUT', '/throttle', { mode: 'off', limits: { outlookRequests: 10_000 }, reset: true });
+    }
+  });
+
   it('tracks contacts with delta', async () => {
     const round = await allPages(client, `/users/${upn}/contacts/delta`);
     expect(round.items.length).toBeGreaterThan(0);

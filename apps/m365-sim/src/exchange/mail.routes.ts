@@ -173,10 +173,9 @@ export function registerMailRoutes(x: ExchangeContext): void {
               ? new KindFilteredLog(f.log, (c) => c.kind === 'deleted' || c.kind === 'changed')
               : f.log;
       if (req.prefer.immutableId) res.header('Preference-Applied', 'IdType="ImmutableId"');
-      const live = (key: string) => {
-        const v = store.message(mb, key);
-        return v && v.folderKey === f.key ? v : undefined;
-      };
+      const live = (key: string) => (store.folderOfMessage(mb, key) === f.key ? store.message(mb, key) : undefined);
+      const here = (key: string) => store.folderOfMessage(mb, key) === f.key;
+      const idCache = new Map<string, string>();
       const bind: Record<string, string> = {};
       if (req.odata.select) bind.$select = req.odata.select.join(',');
       if (req.odata.filter) bind.$filter = req.odata.filter;
@@ -189,9 +188,14 @@ export function registerMailRoutes(x: ExchangeContext): void {
         log,
         all: () => [...store.messageKeys(mb, f)].filter((k) => !received || received(store.receivedOf(mb, k))),
         // still existing elsewhere (moved) => out of scope => @removed 'changed'
-        get: (key) => (store.message(mb, key) ? key : undefined),
-        id: (key) => ids.message({ key, folderKey: f.key }),
-        inScope: (key) => !!live(key) && (!received || received(store.receivedOf(mb, key))),
+        get: (key) => (store.folderOfMessage(mb, key) ? key : undefined),
+        id: (key) => {
+          // the framework sorts by id; encode each once
+          let id = idCache.get(key);
+          if (id === undefined) idCache.set(key, (id = ids.message({ key, folderKey: f.key })));
+          return id;
+        },
+        inScope: (key) => here(key) && (!received || received(store.receivedOf(mb, key))),
         render: (key) => ({ '@odata.type': '#microsoft.graph.message', ...renderMessage(mb, live(key)!, ids, { select: req.odata.select ?? bind.$select?.split(','), extendedIds }) }),
         renderRemoved: (key, reason) => ({ '@odata.type': '#microsoft.graph.message', id: ids.message({ key, folderKey: f.key }), '@removed': { reason } }),
         defaultPageSize: 10,
@@ -209,9 +213,14 @@ export function registerMailRoutes(x: ExchangeContext): void {
     for (const f of folders) for (const k of store.messageKeys(mb, f)) keys.push(k);
     const extendedIds = expandedExtendedIds(req);
     if (req.odata.filter) {
-      // filter on the cheap rendering (no bodies) so big folders stay fast
-      const pred = ctx.odata.filter(req)!;
-      keys = keys.filter((k) => pred(renderMessage(mb, store.message(mb, k)!, ids, { select: ['id'] })));
+      const ast = ctx.odata.parseFilter(req.odata.filter);
+      if (filterProperties(ast).every((p) => p.toLowerCase() === 'receiveddatetime')) {
+        // the common backup filter needs no message at all
+        keys = keys.filter((k) => !!ctx.odata.evalFilter(ast, { receivedDateTime: store.receivedOf(mb, k) }));
+      } else {
+        // other filters run on the rendering without bodies
+        keys = keys.filter((k) => !!ctx.odata.evalFilter(ast, renderMessage(mb, store.message(mb, k)!, ids, { select: ['id'] })));
+      }
     }
     const ob = req.odata.orderby?.[0];
     const desc = ob ? ob.desc : true;

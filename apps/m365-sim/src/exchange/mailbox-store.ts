@@ -20,7 +20,7 @@ import type {
   RecipientJson,
   StoredContent,
 } from './mailbox-model';
-import { GeneratedMessage, generateMessage, generatedHtml, generatedText, mimeChunks, mimeSize, previewOf } from './mime-generator';
+import { GeneratedMessage, generateMessage, generatedDates, generatedHtml, generatedIsRead, generatedText, mimeChunks, mimeSize, previewOf } from './mime-generator';
 import { buildMime } from './mime-builder';
 import { hash32 } from './seeded-random';
 
@@ -237,18 +237,22 @@ export class MailboxStore {
     for (const k of f.stored) yield k;
   }
 
+  /** Generator inputs of message `index` born in a folder: its own index space, spread over the history. */
+  private genInputs(mb: MailboxState, folderKey: string, index: number) {
+    const f = mb.folders.get(folderKey);
+    const n = Math.max(1, f?.genCount ?? 1);
+    return {
+      index: index + folderOrdinal(folderKey) * 10_000_000,
+      options: { sent: !!f?.sent, epoch: new Date(HISTORY_START).toISOString(), position: index, spacingMs: Math.floor((HISTORY_END - HISTORY_START) / n / 1000) * 1000 },
+    };
+  }
+
   generated(mb: MailboxState, folderKey: string, index: number): GeneratedMessage {
     const ck = `${mb.address}|${folderKey}|${index}`;
     let g = this.genCache.get(ck);
     if (!g) {
-      const f = mb.folders.get(folderKey);
-      const n = Math.max(1, f?.genCount ?? 1);
-      g = generateMessage(this.seed, { address: mb.address, displayName: mb.displayName }, index + folderOrdinal(folderKey) * 10_000_000, {
-        sent: !!f?.sent,
-        epoch: new Date(HISTORY_START).toISOString(),
-        position: index,
-        spacingMs: Math.floor((HISTORY_END - HISTORY_START) / n / 1000) * 1000,
-      });
+      const inp = this.genInputs(mb, folderKey, index);
+      g = generateMessage(this.seed, { address: mb.address, displayName: mb.displayName }, inp.index, inp.options);
       if (this.genCache.size > 20_000) this.genCache.clear();
       this.genCache.set(ck, g);
     }
@@ -260,7 +264,17 @@ export class MailboxStore {
     if (rec?.isRead !== undefined) return rec.isRead;
     const g = rec?.gen ?? parseGenKey(key);
     if (rec?.content || !g) return false;
-    return this.generated(mb, g.folderKey, g.index).isRead;
+    const inp = this.genInputs(mb, g.folderKey, g.index);
+    return generatedIsRead(this.seed, mb.address, inp.index, inp.options.sent);
+  }
+
+  /** Folder of a live message, without building it. */
+  folderOfMessage(mb: MailboxState, key: string): string | undefined {
+    const rec = mb.messages.get(key);
+    if (rec) return rec.deleted ? undefined : rec.folderKey;
+    const g = parseGenKey(key);
+    const f = g && mb.folders.get(g.folderKey);
+    return f && g.index < f.genCount ? f.key : undefined;
   }
 
   /** Cheap receivedDateTime of a message (for ordering and $filter) without building its body. */
@@ -268,7 +282,10 @@ export class MailboxStore {
     const rec = mb.messages.get(key);
     if (rec?.content) return rec.content.receivedDateTime;
     const g = rec?.gen ?? parseGenKey(key);
-    return g ? this.generated(mb, g.folderKey, g.index).receivedDateTime : '1970-01-01T00:00:00Z';
+    if (!g) return '1970-01-01T00:00:00Z';
+    const inp = this.genInputs(mb, g.folderKey, g.index);
+    const d = generatedDates(this.seed, mb.address, inp.index, inp.options);
+    return inp.options.sent ? d.sentDateTime : d.receivedDateTime;
   }
 
   /** The live message with this key, or undefined. */
@@ -284,11 +301,10 @@ export class MailboxStore {
 
   private viewOf(mb: MailboxState, rec: MessageRecord): MessageView {
     const folder = mb.folders.get(rec.folderKey);
-    const store = this;
     if (rec.content) {
       const c = rec.content;
       const created = rec.createdDateTime ?? c.receivedDateTime;
-      const attachments = (): AttachmentView[] => (rec.added ?? []).map((a) => store.attachmentViewOfRecord(a));
+      const attachments = (): AttachmentView[] => (rec.added ?? []).map((a) => this.attachmentViewOfRecord(a));
       return {
         key: rec.key,
         folderKey: rec.folderKey,
@@ -313,19 +329,19 @@ export class MailboxStore {
         version: rec.version,
         extended: rec.extended ?? {},
         hasAttachments: (rec.added ?? []).some((a) => !a.isInline),
-        body: () => ({ contentType: c.bodyContentType, content: store.world.blobs.get(c.bodyBlob).toString('utf8') }),
+        body: () => ({ contentType: c.bodyContentType, content: this.world.blobs.get(c.bodyBlob).toString('utf8') }),
         bodyPreview: () => c.bodyPreview,
         attachments,
         internetMessageHeaders: () => c.internetMessageHeaders ?? [],
-        mimeSize: () => (c.mimeBlob ? (c.mimeSize ?? store.world.blobs.get(c.mimeBlob).length) : store.builtMime(mb, rec).length),
-        mimeChunks: () => [c.mimeBlob ? store.world.blobs.get(c.mimeBlob) : store.builtMime(mb, rec)],
+        mimeSize: () => (c.mimeBlob ? (c.mimeSize ?? this.world.blobs.get(c.mimeBlob).length) : this.builtMime(mb, rec).length),
+        mimeChunks: () => [c.mimeBlob ? this.world.blobs.get(c.mimeBlob) : this.builtMime(mb, rec)],
       };
     }
     const g = this.generated(mb, rec.gen!.folderKey, rec.gen!.index);
     const removed = new Set(rec.removed ?? []);
     const attachments = (): AttachmentView[] => [
       ...this.generatedAttachments(mb, g).filter((a) => !removed.has(a.key)),
-      ...(rec.added ?? []).map((a) => store.attachmentViewOfRecord(a)),
+      ...(rec.added ?? []).map((a) => this.attachmentViewOfRecord(a)),
     ];
     let textCache: string | undefined;
     const text = () => (textCache ??= generatedText(g));

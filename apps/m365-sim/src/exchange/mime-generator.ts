@@ -113,6 +113,23 @@ function threadPosition(seed: string, mailbox: string, index: number): { root: n
   return position < len ? { root: block * THREAD_BLOCK, position } : { root: index, position: 0 };
 }
 
+/** Dates of message N without generating it (own random stream, so listings and sorting stay cheap). */
+export function generatedDates(seed: string, mailbox: string, index: number, options: GenerateMessageOptions = {}): { receivedDateTime: string; sentDateTime: string } {
+  const rnd = new SeededRandom(seed, mailbox, index, 'dates');
+  const epoch = Date.parse(options.epoch ?? DEFAULT_EPOCH);
+  const spacing = options.spacingMs ?? 3 * 3600_000;
+  // jitter stays below the spacing, so messages of one index space are in index order
+  const received = epoch + (options.position ?? index) * spacing + Math.floor((rnd.next() * spacing * 0.6) / 1000) * 1000;
+  const sentAt = received - rnd.int(2, 120) * 1000;
+  const iso = (t: number) => new Date(t).toISOString().replace('.000Z', 'Z');
+  return { receivedDateTime: iso(received), sentDateTime: iso(sentAt) };
+}
+
+/** Initial read state of message N without generating it. */
+export function generatedIsRead(seed: string, mailbox: string, index: number, sent: boolean): boolean {
+  return sent || new SeededRandom(seed, mailbox, index, 'read').chance(0.8);
+}
+
 export function generateMessage(seed: string, mailbox: GeneratorMailbox, index: number, options: GenerateMessageOptions = {}): GeneratedMessage {
   const sent = !!options.sent;
   const rnd = new SeededRandom(seed, mailbox.address, index, 'message');
@@ -131,11 +148,7 @@ export function generateMessage(seed: string, mailbox: GeneratorMailbox, index: 
   const cc: MailAddress[] = [];
   for (let i = 0; i < ccCount; i++) cc.push(personAddress(rnd.pick(PEOPLE), rnd.pick([ownDomain, ...EXTERNAL_DOMAINS])));
 
-  const epoch = Date.parse(options.epoch ?? DEFAULT_EPOCH);
-  const spacing = options.spacingMs ?? 3 * 3600_000;
-  const received = epoch + (options.position ?? index) * spacing + Math.floor(rnd.next() * spacing * 0.6 / 1000) * 1000;
-  const sentAt = received - rnd.int(2, 120) * 1000;
-
+  const { receivedDateTime, sentDateTime } = generatedDates(seed, mailbox.address, index, options);
   const r = rnd.next();
   const importance = r < 0.05 ? 'high' : r < 0.08 ? 'low' : 'normal';
 
@@ -170,10 +183,10 @@ export function generateMessage(seed: string, mailbox: GeneratorMailbox, index: 
     from: sent ? owner : counterpart,
     to: sent ? [counterpart] : [owner],
     cc,
-    sentDateTime: new Date(sentAt).toISOString().replace('.000Z', 'Z'),
-    receivedDateTime: new Date(received).toISOString().replace('.000Z', 'Z'),
+    sentDateTime,
+    receivedDateTime,
     importance,
-    isRead: sent || rnd.chance(0.8),
+    isRead: generatedIsRead(seed, mailbox.address, index, sent),
     attachments,
     embedded,
     textLength: embedded ? Math.min(textLength, 3000) : textLength,

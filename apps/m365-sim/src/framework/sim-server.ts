@@ -845,10 +845,10 @@ export class Sim implements SimContext {
     this.control({
       method: 'GET',
       path: '/fidelity/samples',
-      description: 'resolved fidelity sample URLs per tenant',
-      handler: (_q, res) => {
+      description: 'resolved fidelity sample URLs per tenant (?tenant=contoso for one)',
+      handler: (q, res) => {
         const out: Record<string, unknown>[] = [];
-        for (const t of this.world.tenants()) {
+        for (const t of q.query.tenant ? [this.controlTenant(q.query.tenant)] : this.world.tenants()) {
           for (const s of this.samples) {
             const url = s.url(t);
             if (url) out.push({ tenant: t.name, tenantId: t.id, name: s.name, module: s.module, entityType: s.entityType, collection: s.collection, url, headers: s.headers ?? {} });

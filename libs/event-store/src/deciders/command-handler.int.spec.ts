@@ -8,6 +8,9 @@ import { PostgresEventStore } from '../postgres/postgres-event-store';
 import { CommandHandler, type StreamStore } from './command-handler';
 import { ticketDecider, type TicketCommand } from './__tests__/ticket.decider';
 
+// Real Postgres on a shared machine: a generous bound against hangs, not a timing check.
+jest.setTimeout(30_000);
+
 describe('CommandHandler', () => {
   let db: TestDatabase;
   let pool: Pool;

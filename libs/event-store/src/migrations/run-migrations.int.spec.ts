@@ -3,6 +3,9 @@ import { Client, Pool } from 'pg';
 import type { MigrationModule } from './run-migrations';
 import { runMigrations } from './run-migrations';
 
+// Real Postgres on a shared machine: a generous bound against hangs, not a timing check.
+jest.setTimeout(30_000);
+
 describe('runMigrations', () => {
   let db: TestDatabase;
   let client: Client;

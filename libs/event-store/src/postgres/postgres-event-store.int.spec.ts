@@ -7,6 +7,9 @@ import { UpcasterRegistry } from '../upcasting/upcaster-registry';
 import { eventStoreMigrations } from './event-store.migrations';
 import { PostgresEventStore } from './postgres-event-store';
 
+// Real Postgres on a shared machine: a generous bound against hangs, not a timing check.
+jest.setTimeout(30_000);
+
 describe('PostgresEventStore', () => {
   let db: TestDatabase;
   let pool: Pool;

@@ -36,6 +36,7 @@ export interface ProjectionStatus {
 type BatchOutcome = { kind: 'applied'; count: number } | { kind: 'idle' } | { kind: 'moved' };
 
 const MAX_BACKOFF_MS = 60_000;
+const SETTLE_MIN_MS = 20;
 const silentLogger: ProjectionLogger = { warn: () => undefined, error: () => undefined };
 
 /**
@@ -149,7 +150,9 @@ export class ProjectionRunner {
   }
 
   private async loop(): Promise<void> {
+    let settleMs = 0;
     while (!this.stopping) {
+      const woken = this.woken;
       this.woken = false;
       if (this.options.listenUrl && !this.listener) await this.openListener();
       let busy = false;
@@ -175,18 +178,31 @@ export class ProjectionRunner {
           );
         }
       }
-      if (!busy && !this.woken && !this.stopping) await this.sleep();
+      if (this.stopping) break;
+      if (busy || this.woken) {
+        settleMs = 0;
+        continue;
+      }
+      // Woken but nothing visible yet: the new events wait behind an older transaction that
+      // is still running, so look again soon (backing off) rather than after a full poll.
+      settleMs = woken ? SETTLE_MIN_MS : settleMs * 2;
+      if (settleMs > 0 && settleMs < this.pollIntervalMs) {
+        await this.sleep(settleMs);
+      } else {
+        settleMs = 0;
+        await this.sleep(this.pollIntervalMs);
+      }
     }
   }
 
-  private sleep(): Promise<void> {
+  private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.wake = undefined;
         resolve();
       };
-      const timer = setTimeout(done, this.pollIntervalMs);
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }

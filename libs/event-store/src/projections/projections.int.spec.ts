@@ -11,12 +11,15 @@ import { rebuildProjections } from './rebuild-projections';
 
 /** Polls until `check` holds; the deadline only bounds a hang, it asserts no timing. */
 async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 25_000;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+// Real Postgres on a shared machine: a generous bound against hangs, not a timing check.
+jest.setTimeout(30_000);
 
 describe('projections', () => {
   let db: TestDatabase;
@@ -175,6 +178,25 @@ describe('projections', () => {
       runner.notify();
       await eventually(async () => (await summaryRows()).some((r) => r.stream_id === s), 'ticket projected');
     } finally {
+      await runner.stop();
+    }
+  });
+
+  it('after a wake-up, keeps looking until events held back by an older transaction show up', async () => {
+    const runner = new ProjectionRunner({ pool, store, projections: [summary], pollIntervalMs: 3_600_000 });
+    runner.start();
+    const older = await pool.connect();
+    try {
+      await eventually(async () => (await checkpoint('tickets.summary')) !== undefined, 'first pass');
+      await older.query('BEGIN');
+      await older.query('SELECT pg_current_xact_id()'); // an older transaction holds the gap-safe horizon back
+      const s = await openTicket();
+      runner.notify(); // the pass it triggers cannot see the ticket yet
+      expect(await store.readAll({ after: '0', types: ['TicketOpened'] })).toEqual([]);
+      await older.query('ROLLBACK'); // no further notification follows
+      await eventually(async () => (await summaryRows()).some((r) => r.stream_id === s), 'ticket projected');
+    } finally {
+      older.release();
       await runner.stop();
     }
   });

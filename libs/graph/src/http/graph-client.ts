@@ -310,6 +310,11 @@ export class GraphClient {
       } catch (err) {
         if (options.signal?.aborted) throw options.signal.reason ?? err;
         failure = err instanceof GraphError ? err : classifyNetworkError(err, { clientRequestId, method, url: safeUrl(url, this.origin) });
+        // Pause the key before the slot is released, so no waiting request slips out first.
+        if (failure instanceof GraphThrottledError) {
+          pacingLease.throttled(failure.retryAfterMs);
+          this.metrics.add('holdfast.graph.throttled', 1, { workload: target.workload });
+        }
       } finally {
         lease.releaseUnlessHeld();
       }
@@ -318,10 +323,6 @@ export class GraphClient {
         refreshed = true;
         forceRefresh = true;
         continue;
-      }
-      if (failure instanceof GraphThrottledError) {
-        pacingLease.throttled(failure.retryAfterMs);
-        this.metrics.add('holdfast.graph.throttled', 1, { workload: target.workload });
       }
       const retry = options.maxAttempts ? { ...this.retry, maxAttempts: options.maxAttempts } : this.retry;
       const decision = replayable ? retryDecision(failure, state, retry, this.random) : { retry: false as const };

@@ -69,7 +69,7 @@ interface ScopeState {
 
 interface Pending {
   readonly req: PaceRequest;
-  readonly resolve: (appId: string) => void;
+  readonly resolve: (grant: { appId: string; at: number }) => void;
   readonly reject: (err: unknown) => void;
   cleanup?: () => void;
 }
@@ -155,7 +155,7 @@ export class Pacer {
     if (req.apps.length === 0) throw new Error('pacer: no application in the pool');
     const started = this.clock.now();
     for (;;) {
-      const appId = await this.waitLocal(req);
+      const { appId, at } = await this.waitLocal(req);
       const charges = this.sharedCharges(req, appId);
       let decision;
       try {
@@ -167,7 +167,7 @@ export class Pacer {
       if (decision.granted) {
         const waitedMs = this.clock.now() - started;
         if (waitedMs > 0) this.metrics.add('holdfast.graph.wait_ms', waitedMs, { workload: req.target.workload });
-        return this.lease(req, appId, waitedMs, this.clock.now());
+        return this.lease(req, appId, waitedMs, at);
       }
       // The tenant budget of this app is spent: remember it locally so the next round tries
       // another application (or waits exactly as long as needed), then queue again.
@@ -225,8 +225,8 @@ export class Pacer {
     if (req.uploadBytes) scope.bytes?.refund(req.uploadBytes);
   }
 
-  private waitLocal(req: PaceRequest): Promise<string> {
-    return new Promise<string>((resolve, reject) => {
+  private waitLocal(req: PaceRequest): Promise<{ appId: string; at: number }> {
+    return new Promise((resolve, reject) => {
       const entry: Pending = { req, resolve, reject };
       if (req.signal) {
         const signal = req.signal;
@@ -286,7 +286,7 @@ export class Pacer {
       s.window?.add(now, count);
       if (req.uploadBytes) s.bytes?.add(now, req.uploadBytes);
       entry.cleanup?.();
-      entry.resolve(best);
+      entry.resolve({ appId: best, at: now });
     }
     this.pending = still;
     if (earliest < Infinity && this.pending.length > 0) this.wake(earliest);

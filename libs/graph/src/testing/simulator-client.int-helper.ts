@@ -5,13 +5,13 @@ import { createTokenProvider } from '../auth/credential.factory';
 import { GraphClient, GraphClientOptions } from '../http/graph-client';
 import { InMemoryGraphMetrics } from '../metrics';
 
-export function simulatorClient(sim: RunningSimulator, extra: Partial<GraphClientOptions> & { clientSecret?: string } = {}) {
+export function simulatorClient(sim: RunningSimulator, extra: Partial<Omit<GraphClientOptions, 'metrics'>> & { clientSecret?: string; metrics?: InMemoryGraphMetrics } = {}) {
   const cloud = resolveCloud('global', { authorityHost: sim.authorityHost, graphEndpoint: sim.graphBaseUrl });
   const tokenProvider = createTokenProvider(
     { kind: 'client-secret', tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: extra.clientSecret ?? sim.clientSecret },
     { cloud, ca: sim.caPem },
   );
-  const metrics = new InMemoryGraphMetrics();
+  const metrics = (extra.metrics as InMemoryGraphMetrics | undefined) ?? new InMemoryGraphMetrics();
   const client = new GraphClient({
     tenantId: sim.tenantId,
     cloud,

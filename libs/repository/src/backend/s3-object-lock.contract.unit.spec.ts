@@ -108,6 +108,26 @@ describe('S3 Object Lock contract', () => {
     await expect(locked.extendNativeRetention('k', new Date(Date.now() + 1000))).rejects.toMatchObject({ code: 'forbidden' });
   });
 
+  it('pages through ListObjectsV2 with continuation tokens', async () => {
+    const pages = [
+      { Contents: [{ Key: 'p/a/1', Size: 1 }, { Key: 'p/a/2', Size: 2 }], IsTruncated: true, NextContinuationToken: 't1' },
+      { Contents: [{ Key: 'p/a/3', Size: 3 }], IsTruncated: false },
+    ];
+    const tokens: unknown[] = [];
+    const client = {
+      send: async (cmd: { input: { ContinuationToken?: string; Prefix?: string } }) => {
+        tokens.push(cmd.input.ContinuationToken);
+        expect(cmd.input.Prefix).toBe('p/a/');
+        return pages[tokens.length - 1];
+      },
+    };
+    const b = new S3Backend({ bucket: 'b', prefix: 'p', region: 'us-east-1', client: client as never });
+    const keys: string[] = [];
+    for await (const o of b.list('a/')) keys.push(o.key);
+    expect(keys).toEqual(['a/1', 'a/2', 'a/3']);
+    expect(tokens).toEqual([undefined, 't1']);
+  });
+
   it('without objectLock configured, writes carry no lock headers (engine records still apply)', async () => {
     const fake = new FakeS3(false);
     const guard = new RetentionGuard(new S3Backend({ bucket: 'b', prefix: '', region: 'us-east-1', client: fake as never }));

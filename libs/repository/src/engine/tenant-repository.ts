@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Readable } from 'node:stream';
 import { HoldfastError } from '@holdfast/contracts';
@@ -116,6 +117,10 @@ export class TenantRepository {
   private readonly cpu: Semaphore;
   private failure: unknown;
   private closed = false;
+  /** Attachment bodies stored in this session, by SHA-256 of their exact encoded bytes. */
+  private readonly partCache = new LruCache<Exclude<SkeletonRecord, { type: 'literal' }>>(20_000, () => 1);
+  /** Recently read blobs (restores of mail read the same attachments again and again). */
+  private readonly blobCache = new LruCache<Buffer>(32 * 1024 * 1024, (b) => b.length + 64);
   readonly stats = { blobsNew: 0, blobsDeduplicated: 0, bytesIn: 0, bytesNew: 0 };
 
   private constructor(readonly ctx: TenantContext) {
@@ -295,17 +300,38 @@ export class TenantRepository {
       }
     }
     const msg = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, total);
-    const segments = splitMime(msg, { minPartBytes: this.ctx.config.mimeSplitMinBytes });
+    const digests = new Map<number, string>();
+    const digest = (start: number, end: number): string => {
+      let d = digests.get(start);
+      if (!d) {
+        d = `${end - start}:${createHash('sha256').update(msg.subarray(start, end)).digest('hex')}`;
+        digests.set(start, d);
+      }
+      return d;
+    };
+    const segments = splitMime(msg, {
+      minPartBytes: this.ctx.config.mimeSplitMinBytes,
+      seen: (_m, start, end) => this.partCache.get(digest(start, end)),
+    });
     if (!segments.some((s) => s.type !== 'literal')) return this.storeContent(msg, this.mailChunker);
     const records: SkeletonRecord[] = [];
     for (const seg of segments) {
       if (seg.type === 'literal') records.push({ type: 'literal', bytes: msg.subarray(seg.start, seg.end) });
-      else if (seg.type === 'base64') {
-        const part = await this.storeContent(seg.decoded, this.fileChunker);
-        records.push({ type: 'base64', crlf: seg.crlf, lineLength: seg.lineLength, size: part.size, ref: part.ref });
+      else if (seg.type === 'known') {
+        const rec = seg.known as Exclude<SkeletonRecord, { type: 'literal' }>;
+        this.stats.bytesIn += rec.size;
+        records.push(rec);
       } else {
-        const part = await this.storeContent(msg.subarray(seg.start, seg.end), this.fileChunker);
-        records.push({ type: 'raw', size: part.size, ref: part.ref });
+        let rec: Exclude<SkeletonRecord, { type: 'literal' }>;
+        if (seg.type === 'base64') {
+          const part = await this.storeContent(seg.decoded, this.fileChunker);
+          rec = { type: 'base64', crlf: seg.crlf, lineLength: seg.lineLength, size: part.size, ref: part.ref };
+        } else {
+          const part = await this.storeContent(msg.subarray(seg.start, seg.end), this.fileChunker);
+          rec = { type: 'raw', size: part.size, ref: part.ref };
+        }
+        this.partCache.set(digest(seg.start, seg.end), rec);
+        records.push(rec);
       }
     }
     const skeleton = await this.storeContent(encodeSkeleton(records), this.mailChunker);
@@ -509,6 +535,15 @@ export class TenantRepository {
   }
 
   async readBlob(id: string, kind?: BlobKind): Promise<Buffer> {
+    const cached = this.blobCache.get(id);
+    if (cached && (!kind || this.index.get(id)?.kind === kind)) return cached;
+    const data = await this.readBlobUncached(id, kind);
+    if (data.length <= 512 * 1024) this.blobCache.set(id, data);
+    return data;
+  }
+
+  /** Reads and verifies a blob from its pack (check uses this: never from cache). */
+  async readBlobUncached(id: string, kind?: BlobKind): Promise<Buffer> {
     const e = await this.locate(id);
     if (kind && e.kind !== kind) throw new HoldfastError('internal', `blob ${id} is a ${e.kind} blob, expected ${kind}`, { integrity: true });
     const packKey = this.ctx.layout.pack(e.pack);
@@ -664,6 +699,40 @@ export async function markRef(repo: TenantRepository, ref: ParsedRef, live: Set<
     await markRef(repo, ref.inner, live);
     for (const rec of decodeSkeleton(Buffer.concat(parts))) {
       if (rec.type !== 'literal') await markRef(repo, parseRef(rec.ref), live);
+    }
+  }
+}
+
+/** A small LRU map bounded by total weight. */
+class LruCache<V> {
+  private readonly map = new Map<string, V>();
+  private total = 0;
+  constructor(
+    private readonly maxWeight: number,
+    private readonly weight: (v: V) => number,
+  ) {}
+
+  get(key: string): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+
+  set(key: string, v: V): void {
+    const old = this.map.get(key);
+    if (old !== undefined) {
+      this.total -= this.weight(old);
+      this.map.delete(key);
+    }
+    this.map.set(key, v);
+    this.total += this.weight(v);
+    while (this.total > this.maxWeight && this.map.size) {
+      const [k, first] = this.map.entries().next().value as [string, V];
+      this.map.delete(k);
+      this.total -= this.weight(first);
     }
   }
 }

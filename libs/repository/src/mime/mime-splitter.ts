@@ -10,13 +10,20 @@
 export type MimeSegment =
   | { readonly type: 'literal'; readonly start: number; readonly end: number }
   | { readonly type: 'base64'; readonly start: number; readonly end: number; readonly lineLength: number; readonly crlf: boolean; readonly decoded: Buffer }
-  | { readonly type: 'raw'; readonly start: number; readonly end: number };
+  | { readonly type: 'raw'; readonly start: number; readonly end: number }
+  /** A body the caller has seen before (same exact bytes): `known` is what `seen` returned. */
+  | { readonly type: 'known'; readonly start: number; readonly end: number; readonly known: unknown };
 
 export interface SplitOptions {
   /** Leaf bodies shorter than this stay in the skeleton. */
   readonly minPartBytes: number;
   /** Nesting depth limit (hostile input). */
   readonly maxDepth?: number;
+  /**
+   * Looks up a body region (exact bytes) the caller already stored, to skip decoding and
+   * verifying the same attachment again; returns undefined when unknown.
+   */
+  readonly seen?: (msg: Buffer, start: number, end: number) => unknown;
 }
 
 type Special = Exclude<MimeSegment, { type: 'literal' }>;
@@ -24,7 +31,7 @@ type Special = Exclude<MimeSegment, { type: 'literal' }>;
 export function splitMime(msg: Buffer, options: SplitOptions): MimeSegment[] {
   const s = msg.toString('latin1');
   const specials: Special[] = [];
-  parseEntity(s, 0, s.length, options, specials, 0);
+  parseEntity(s, 0, s.length, options, specials, 0, msg);
   specials.sort((a, b) => a.start - b.start);
   const out: MimeSegment[] = [];
   let pos = 0;
@@ -63,7 +70,7 @@ function param(value: string, name: string): string | undefined {
   return m ? (m[1] ?? m[2]) : undefined;
 }
 
-function parseEntity(s: string, start: number, end: number, o: SplitOptions, out: Special[], depth: number): void {
+function parseEntity(s: string, start: number, end: number, o: SplitOptions, out: Special[], depth: number, msg: Buffer): void {
   if (depth > (o.maxDepth ?? 20)) return;
   const he = headerEnd(s, start, end);
   if (!he) return;
@@ -72,19 +79,26 @@ function parseEntity(s: string, start: number, end: number, o: SplitOptions, out
   const bodyStart = he.bodyStart;
   if (/^\s*multipart\//i.test(ctype)) {
     const boundary = param(ctype, 'boundary');
-    if (boundary) splitMultipart(s, bodyStart, end, boundary, o, out, depth);
+    if (boundary) splitMultipart(s, bodyStart, end, boundary, o, out, depth, msg);
     return;
   }
   if (/^\s*message\/rfc822/i.test(ctype)) {
     const cte = (headerValue(headers, 'content-transfer-encoding') ?? '7bit').trim().toLowerCase();
     if (cte === '7bit' || cte === '8bit' || cte === 'binary') {
-      parseEntity(s, bodyStart, end, o, out, depth + 1);
+      parseEntity(s, bodyStart, end, o, out, depth + 1, msg);
       return;
     }
   }
   if (end - bodyStart < o.minPartBytes) return;
   const cte = (headerValue(headers, 'content-transfer-encoding') ?? '').trim().toLowerCase();
   if (cte === 'base64') {
+    let coreEnd = end;
+    while (coreEnd > bodyStart && ' \t\r\n'.includes(s[coreEnd - 1])) coreEnd--;
+    const known = o.seen?.(msg, bodyStart, coreEnd);
+    if (known !== undefined) {
+      out.push({ type: 'known', start: bodyStart, end: coreEnd, known });
+      return;
+    }
     const seg = analyzeBase64(s, bodyStart, end);
     if (seg) {
       out.push(seg);
@@ -93,10 +107,13 @@ function parseEntity(s: string, start: number, end: number, o: SplitOptions, out
   }
   const disposition = headerValue(headers, 'content-disposition') ?? '';
   const isAttachment = /^\s*attachment/i.test(disposition) || !!param(disposition, 'filename') || !!param(ctype, 'name') || cte === 'base64';
-  if (isAttachment) out.push({ type: 'raw', start: bodyStart, end });
+  if (isAttachment) {
+    const known = o.seen?.(msg, bodyStart, end);
+    out.push(known !== undefined ? { type: 'known', start: bodyStart, end, known } : { type: 'raw', start: bodyStart, end });
+  }
 }
 
-function splitMultipart(s: string, bodyStart: number, end: number, boundary: string, o: SplitOptions, out: Special[], depth: number): void {
+function splitMultipart(s: string, bodyStart: number, end: number, boundary: string, o: SplitOptions, out: Special[], depth: number, msg: Buffer): void {
   const delim = `--${boundary}`;
   // Positions of delimiter lines: "--boundary" at a line start.
   const lines: Array<{ at: number; lineEnd: number; close: boolean }> = [];
@@ -128,7 +145,7 @@ function splitMultipart(s: string, bodyStart: number, end: number, boundary: str
     } else {
       partEnd = end; // no closing delimiter: the part runs to the end
     }
-    if (partEnd > partStart) parseEntity(s, partStart, partEnd, o, out, depth + 1);
+    if (partEnd > partStart) parseEntity(s, partStart, partEnd, o, out, depth + 1, msg);
   }
 }
 
@@ -187,19 +204,24 @@ export class Base64LineEncoder {
 
   private lines(b64: string): Buffer {
     if (!b64) return Buffer.alloc(0);
-    if (this.lineLength === 0) return Buffer.from(b64, 'latin1');
-    let out = '';
+    const src = Buffer.from(b64, 'latin1');
+    if (this.lineLength === 0) return src;
+    const eol = this.eol.length;
+    // At most one line break per line started in this piece (plus one pending from the last).
+    const out = Buffer.allocUnsafe(src.length + (Math.ceil(src.length / this.lineLength) + 1) * eol);
+    let o = 0;
     let i = 0;
-    while (i < b64.length) {
+    while (i < src.length) {
       if (this.column === this.lineLength) {
-        out += this.eol;
+        o += out.write(this.eol, o, 'latin1');
         this.column = 0;
       }
-      const take = Math.min(this.lineLength - this.column, b64.length - i);
-      out += b64.slice(i, i + take);
+      const take = Math.min(this.lineLength - this.column, src.length - i);
+      src.copy(out, o, i, i + take);
+      o += take;
       this.column += take;
       i += take;
     }
-    return Buffer.from(out, 'latin1');
+    return out.subarray(0, o);
   }
 }

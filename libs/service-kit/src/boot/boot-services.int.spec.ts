@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { Controller, Get, Inject, Injectable, Module } from '@nestjs/common';
 import { ConfigError } from '@holdfast/config';
 import { HoldfastError } from '@holdfast/contracts';
-import { createTestDatabase, testNatsUrl, type TestDatabase } from '@holdfast/testing';
+import { createTestDatabase, testNamespace, testNatsUrl, type TestDatabase } from '@holdfast/testing';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { createRootLogger, getLogger } from '../logging/logger';
@@ -62,8 +62,8 @@ const alpha: ServiceDefinition = {
   configSchema: alphaSchema,
   configToken: ALPHA_CONFIG,
   migrations: [
-    { id: '0001_items', sql: 'CREATE TABLE alpha_items (id text PRIMARY KEY)' },
-    { id: '0002_items_name', sql: 'ALTER TABLE alpha_items ADD COLUMN name text' },
+    { name: '0001_items', up: 'CREATE TABLE alpha_items (id text PRIMARY KEY)' },
+    { name: '0002_items_name', up: 'ALTER TABLE alpha_items ADD COLUMN name text' },
   ],
 };
 
@@ -83,7 +83,7 @@ const beta: ServiceDefinition = {
   module: BetaServiceModule,
   configSchema: z.object({ ...platformConfigShape, PORT: portSetting(0), BETA_LIMIT: z.coerce.number().default(7) }),
   configToken: BETA_CONFIG,
-  migrations: [{ id: '0001_beta', sql: 'CREATE TABLE beta_things (id text)' }],
+  migrations: [{ name: '0001_beta', up: 'CREATE TABLE beta_things (id text)' }],
 };
 
 function captureLogs() {
@@ -183,7 +183,7 @@ describe('bootServices', () => {
   });
 
   it('uses JetStream when NATS_URL is set and reports the bus in readiness', async () => {
-    running = await bootServices({ services: [alpha], env: { ...env, NATS_URL: testNatsUrl() } });
+    running = await bootServices({ services: [alpha], env: { ...env, NATS_URL: testNatsUrl(), HOLDFAST_NAMESPACE: testNamespace() } });
     expect(running.platform.bus.kind).toBe('jetstream');
     expect((await fetch(`${running.url}/ready`)).status).toBe(200);
   });

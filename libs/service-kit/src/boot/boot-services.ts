@@ -70,7 +70,12 @@ export async function bootServices(options: BootOptions): Promise<RunningService
   const telemetry = startTelemetry({ serviceName: processName, env });
   const platform =
     options.platform ??
-    (await createPlatform({ databaseUrl: first.DATABASE_URL, natsUrl: first.NATS_URL, namespace: first.HOLDFAST_NAMESPACE }));
+    (await createPlatform({
+      databaseUrl: first.DATABASE_URL,
+      natsUrl: first.NATS_URL,
+      namespace: first.HOLDFAST_NAMESPACE,
+      busMode: first.HOLDFAST_BUS,
+    }));
   const ownsPlatform = !options.platform;
 
   let app: INestApplication | undefined;

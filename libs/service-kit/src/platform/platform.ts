@@ -1,13 +1,15 @@
+import { eventStoreMigrations, runMigrations } from '@holdfast/event-store';
+import { connectBus, messagingMigrations, type BusKind, type MessageBus } from '@holdfast/messaging';
 import { Pool } from 'pg';
 import { getLogger } from '../logging/logger';
 
-/** The message bus as service-kit sees it: what it is, whether it works, how to close it. */
-export interface BusConnection<TBus = unknown> {
-  /** `jetstream` or `in-process`. */
-  readonly kind: string;
-  /** The bus itself (messaging's MessageBus) for services to publish and subscribe. */
-  readonly bus: TBus;
-  /** Resolves when the bus answers; throws with the reason otherwise. */
+/** The message bus as service-kit sees it: which adapter, why, whether it answers. */
+export interface BusConnection {
+  readonly kind: BusKind;
+  /** Why this adapter was chosen (for the boot log and `holdfast up`). */
+  readonly reason: string;
+  readonly bus: MessageBus;
+  /** Resolves when a request makes a round trip through the bus; throws with the reason otherwise. */
   check(): Promise<void>;
   close(): Promise<void>;
 }
@@ -20,16 +22,23 @@ export interface Platform {
   close(): Promise<void>;
 }
 
+export type BusMode = 'auto' | 'jetstream' | 'in-process';
+
 export interface PlatformOptions {
   readonly databaseUrl: string;
   readonly natsUrl?: string;
   readonly namespace: string;
-  /** Connects the bus; defaults to the messaging library's connectBus. */
-  readonly connectBus?: (options: { natsUrl?: string; namespace: string }) => Promise<BusConnection>;
+  /** auto: JetStream when NATS_URL answers, else in-process; jetstream: NATS required. */
+  readonly busMode?: BusMode;
   readonly poolSize?: number;
 }
 
-/** Opens the Postgres pool and the bus for one process. */
+const PING = { service: 'service-kit', method: 'ping' } as const;
+
+/**
+ * Opens the Postgres pool, applies the event store's and messaging's migrations (the bus
+ * needs its tables), then connects the bus. Everything opened is closed again on failure.
+ */
 export async function createPlatform(options: PlatformOptions): Promise<Platform> {
   const log = getLogger('Platform');
   const db = new Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
@@ -37,9 +46,28 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   db.on('error', (e) => log.warn({ err: e }, 'idle Postgres connection failed'));
   let bus: BusConnection;
   try {
-    await db.query('SELECT 1');
-    const connect = options.connectBus ?? connectDefaultBus;
-    bus = await connect({ natsUrl: options.natsUrl, namespace: options.namespace });
+    const report = await runMigrations(db, [eventStoreMigrations, messagingMigrations]);
+    if (report.applied.length) log.info({ applied: report.applied.map((m) => `${m.module}/${m.name}`) }, 'migrations applied');
+    const connected = await connectBus({
+      natsUrl: options.natsUrl,
+      namespace: options.namespace,
+      mode: options.busMode ?? 'auto',
+      pool: db,
+      logger: getLogger('MessageBus'),
+    });
+    const ping = await connected.bus.respond(PING.service, PING.method, async () => ({ ok: true }));
+    bus = {
+      kind: connected.kind,
+      reason: connected.reason,
+      bus: connected.bus,
+      async check() {
+        await connected.bus.request(PING.service, PING.method, {}, { timeoutMs: 2000 });
+      },
+      async close() {
+        await ping.close().catch(() => undefined);
+        await connected.bus.close();
+      },
+    };
   } catch (e) {
     await db.end().catch(() => undefined);
     throw e;
@@ -56,9 +84,4 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
       await db.end().catch((e) => log.warn({ err: e }, 'closing the Postgres pool failed'));
     },
   };
-}
-
-async function connectDefaultBus(options: { natsUrl?: string; namespace: string }): Promise<BusConnection> {
-  const { connectMessageBus } = await import('./message-bus');
-  return connectMessageBus(options);
 }

@@ -22,7 +22,7 @@ export function schemaReadinessProbe(
       const r = await pool.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [schema]);
       if (r.rowCount === 0) throw new Error(`schema ${schema} does not exist`);
       const applied = new Set(await appliedServiceMigrations(pool, service));
-      const missing = migrations.filter((m) => !applied.has(m.id)).map((m) => m.id);
+      const missing = migrations.filter((m) => !applied.has(m.name)).map((m) => m.name);
       if (missing.length) throw new Error(`migrations not applied: ${missing.join(', ')}`);
     },
   };

@@ -23,7 +23,7 @@ describe('backup-worker service', () => {
   it('boots alone with its migrations applied and its readiness probe passing', async () => {
     running = await bootServices({ services: [backupWorkerService], env: env() });
     expect(await appliedServiceMigrations(running.platform.db, 'backup-worker')).toEqual(
-      backupWorkerService.migrations.map((m) => m.id),
+      backupWorkerService.migrations.map((m) => m.name),
     );
     const ready = await fetch(`${running.url}/ready`);
     const body = (await ready.json()) as { checks: { name: string; ok: boolean }[] };

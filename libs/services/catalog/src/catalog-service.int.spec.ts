@@ -23,7 +23,7 @@ describe('catalog service', () => {
   it('boots alone with its migrations applied and its readiness probe passing', async () => {
     running = await bootServices({ services: [catalogService], env: env() });
     expect(await appliedServiceMigrations(running.platform.db, 'catalog')).toEqual(
-      catalogService.migrations.map((m) => m.id),
+      catalogService.migrations.map((m) => m.name),
     );
     const ready = await fetch(`${running.url}/ready`);
     const body = (await ready.json()) as { checks: { name: string; ok: boolean }[] };

@@ -5,11 +5,11 @@ import type { ServiceMigration } from '@holdfast/service-kit';
  * never edit applied ones.
  */
 export const gatewayMigrations: readonly ServiceMigration[] = [
-  { id: '0001_schema', sql: 'CREATE SCHEMA IF NOT EXISTS gateway' },
+  { name: '0001_schema', up: 'CREATE SCHEMA IF NOT EXISTS gateway' },
   {
-    id: '0002_api_tokens',
+    name: '0002_api_tokens',
     // only the SHA-256 of a token is stored; tenant_id NULL = installation-wide administrator
-    sql: `CREATE TABLE gateway.api_tokens (
+    up: `CREATE TABLE gateway.api_tokens (
             id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
             name text NOT NULL,
             role text NOT NULL,

@@ -23,7 +23,7 @@ describe('inventory service', () => {
   it('boots alone with its migrations applied and its readiness probe passing', async () => {
     running = await bootServices({ services: [inventoryService], env: env() });
     expect(await appliedServiceMigrations(running.platform.db, 'inventory')).toEqual(
-      inventoryService.migrations.map((m) => m.id),
+      inventoryService.migrations.map((m) => m.name),
     );
     const ready = await fetch(`${running.url}/ready`);
     const body = (await ready.json()) as { checks: { name: string; ok: boolean }[] };

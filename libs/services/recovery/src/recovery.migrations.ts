@@ -5,5 +5,5 @@ import type { ServiceMigration } from '@holdfast/service-kit';
  * reads them (services talk over NATS only). Append new migrations; never edit applied ones.
  */
 export const recoveryMigrations: readonly ServiceMigration[] = [
-  { id: '0001_schema', sql: 'CREATE SCHEMA IF NOT EXISTS recovery' },
+  { name: '0001_schema', up: 'CREATE SCHEMA IF NOT EXISTS recovery' },
 ];

@@ -23,7 +23,7 @@ describe('retention service', () => {
   it('boots alone with its migrations applied and its readiness probe passing', async () => {
     running = await bootServices({ services: [retentionService], env: env() });
     expect(await appliedServiceMigrations(running.platform.db, 'retention')).toEqual(
-      retentionService.migrations.map((m) => m.id),
+      retentionService.migrations.map((m) => m.name),
     );
     const ready = await fetch(`${running.url}/ready`);
     const body = (await ready.json()) as { checks: { name: string; ok: boolean }[] };

@@ -23,7 +23,7 @@ describe('scheduler service', () => {
   it('boots alone with its migrations applied and its readiness probe passing', async () => {
     running = await bootServices({ services: [schedulerService], env: env() });
     expect(await appliedServiceMigrations(running.platform.db, 'scheduler')).toEqual(
-      schedulerService.migrations.map((m) => m.id),
+      schedulerService.migrations.map((m) => m.name),
     );
     const ready = await fetch(`${running.url}/ready`);
     const body = (await ready.json()) as { checks: { name: string; ok: boolean }[] };

@@ -118,6 +118,7 @@ export class DriveStore {
   private readonly kids = new Map<string, Map<string, string>>();
   seq = 0;
   private nextListItemId = 1;
+  private sizeCache?: { seq: number; items: number; sizes: Map<string, number> };
   private windowCache?: { lo: number; hi: number; seq: number; list: ItemRecord[] };
 
   constructor(readonly drive: DriveRecord) {}
@@ -190,10 +191,16 @@ export class DriveStore {
     return item.versions[item.versions.length - 1];
   }
 
+  /** Folder sizes are sums of their subtree, memoised until the drive changes. */
   size(item: ItemRecord): number {
     if (!item.folder) return this.current(item)?.size ?? 0;
+    if (!this.sizeCache || this.sizeCache.seq !== this.seq || this.sizeCache.items !== this.items.size) this.sizeCache = { seq: this.seq, items: this.items.size, sizes: new Map() };
+    const hit = this.sizeCache.sizes.get(item.id);
+    if (hit !== undefined) return hit;
     let total = 0;
-    for (const child of this.children(item.id)) total += this.size(child);
+    const kids = this.kids.get(item.id);
+    if (kids) for (const id of kids.values()) total += this.size(this.items.get(id)!);
+    this.sizeCache.sizes.set(item.id, total);
     return total;
   }
 
