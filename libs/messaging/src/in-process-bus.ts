@@ -85,7 +85,8 @@ class MemoryStream {
     const seq = ++this.lastSeq;
     this.msgs.set(seq, { seq, subject, headers: { ...headers, [HEADER.msgId]: msgId }, data, at: now });
     this.ids.set(msgId, { seq, at: now });
-    for (const c of this.consumers.values()) c.pump();
+    // deliver on a later tick, never inside the publisher's call
+    for (const c of this.consumers.values()) c.pumpSoon();
     return { sequence: seq, duplicate: false };
   }
 
@@ -293,7 +294,7 @@ class MemoryConsumer {
     e.redeliverTimer = undefined;
   }
 
-  private pumpSoon(): void {
+  pumpSoon(): void {
     setImmediate(() => this.pump());
   }
 
@@ -504,7 +505,9 @@ export class InProcessBus implements MessageBus {
       open: true,
     };
     // deliver on a later tick, as a network consumer would
-    setImmediate(() => consumer.subscribe(sub));
+    setImmediate(() => {
+      if (sub.open) consumer.subscribe(sub);
+    });
     const subscription: Subscription = {
       close: async () => {
         consumer.unsubscribe(sub);

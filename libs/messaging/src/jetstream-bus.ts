@@ -192,8 +192,13 @@ export class JetStreamBus implements MessageBus {
         this.logger.info({ stream: config.name }, 'stream created');
         return;
       } catch (err) {
-        // another instance created it between our info and add
-        existing = (await jsm.streams.info(config.name)).config;
+        // another instance may have created it between our info and add; else the add's error stands
+        existing = await jsm.streams
+          .info(config.name)
+          .then((i) => i.config)
+          .catch(() => {
+            throw new HoldfastError('conflict', `stream ${config.name} could not be created: ${describeError(err)}`);
+          });
       }
     }
     if (existing.retention !== config.retention) {
@@ -443,6 +448,8 @@ export class JetStreamBus implements MessageBus {
     const expires = this.options.pullExpiresMs ?? 10_000;
     const fetching = new Set<ConsumerMessages>();
     let stopping = false;
+    let stopped!: () => void;
+    const whenStopped = new Promise<void>((resolve) => (stopped = resolve));
 
     const worker = async (): Promise<void> => {
       let failures = 0;
@@ -459,7 +466,7 @@ export class JetStreamBus implements MessageBus {
           failures++;
           const wait = Math.min(30_000, 250 * 2 ** Math.min(failures, 7));
           this.logger.warn({ consumer: consumerName, err: describeError(err), retryInMs: wait }, 'pull failed');
-          await sleep(wait);
+          await Promise.race([sleep(wait), whenStopped]);
           continue;
         } finally {
           if (batch) fetching.delete(batch);
@@ -484,6 +491,7 @@ export class JetStreamBus implements MessageBus {
       close: async () => {
         if (stopping) return;
         stopping = true;
+        stopped();
         for (const b of fetching) await b.close().catch(() => undefined);
         await Promise.all(workers);
         this.subscriptions.delete(sub);
@@ -562,7 +570,7 @@ export class JetStreamBus implements MessageBus {
     await this.nc.flush(); // the subscription is registered with the server before we return
     const sub: Subscription = {
       close: async () => {
-        natsSub.unsubscribe();
+        await natsSub.drain(); // requests already received are still answered
         await Promise.all([...inflight]);
         this.subscriptions.delete(sub);
       },
@@ -577,7 +585,11 @@ export class JetStreamBus implements MessageBus {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.subscriptions].map((s) => s.close()));
-    if (this.options.ownsConnection) await this.nc.drain().catch(() => this.nc.close());
+    if (this.options.ownsConnection) {
+      // subscriptions are closed and their handlers done: flush what was published, then go
+      await this.nc.flush().catch(() => undefined);
+      await this.nc.close();
+    }
   }
 
   private assertOpen(): void {
@@ -607,7 +619,7 @@ function fromNatsHeaders(h: MsgHdrs | undefined): WireHeaders {
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function toRawDelivery(m: JsMsg, logger: BusLogger, termWithReason: boolean): RawDelivery {

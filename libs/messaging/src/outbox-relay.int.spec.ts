@@ -241,6 +241,22 @@ describe.each(adapters)('OutboxRelay and idempotent consumers over %s', (_name, 
     expect(p.deliveries).toHaveLength(3);
   });
 
+  it('sets aside an event the bus can never publish instead of stopping at it', async () => {
+    const p = await projector();
+    const [before] = await append(1);
+    const bad = await m.store.appendToStream('tenant-a', `run-${randomUUID()}`, [{ type: 'Run.Requested', data: {} }], {
+      expectedVersion: 'no_stream',
+    });
+    const [after] = await append(1);
+    const result = await new OutboxRelay({ store: m.store, bus, pool: m.pool }).runOnce();
+    expect(result.position).toBe(after.globalPosition);
+    await waitFor(() => p.deliveries.length === 2, 'the good events');
+    expect(p.deliveries.map((d) => d.eventId)).toEqual([before.eventId, after.eventId]);
+    const letters = await new PostgresDeadLetterStore(m.pool).list();
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ consumer: 'relay:events', reason: 'unpublishable', messageId: bad.events[0].eventId });
+  });
+
   it('records foreign messages in the dead_letters table instead of applying them', async () => {
     const p = await projector();
     const [event] = await append(1);

@@ -2,7 +2,10 @@ import type { Pool, PoolClient } from 'pg';
 import type { RecordedEvent } from '@holdfast/contracts';
 import type { EventStore } from '@holdfast/event-store';
 import { defaultBusLogger, type BusLogger } from './bus-logger';
+import { HoldfastError } from '@holdfast/contracts';
+import { PostgresDeadLetterStore, type DeadLetterSink } from './dead-letter.repository';
 import { describeError } from './delivery-policy';
+import { encodeJson } from './wire-format';
 import type { MessageBus } from './message-bus.port';
 
 /** The part of the event store the relay reads: the gap-safe global log. */
@@ -19,6 +22,11 @@ export interface OutboxRelayOptions {
   /** Idle wait between polls when the log is drained (default 250 ms). */
   readonly pollIntervalMs?: number;
   readonly logger?: BusLogger;
+  /**
+   * Where events that can never be published go (e.g. a type that is not a valid subject
+   * token), so one bad event cannot stop the relay. Default: the `dead_letters` table.
+   */
+  readonly deadLetters?: DeadLetterSink;
   /**
    * Called after a batch was published and before its checkpoint commits. A test seam to
    * prove that a relay dying here loses and duplicates nothing.
@@ -51,6 +59,7 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly logger: BusLogger;
+  private readonly deadLetters: DeadLetterSink;
   private running?: Promise<void>;
   private stopping = false;
   private wakeUp?: () => void;
@@ -60,6 +69,7 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.logger = options.logger ?? defaultBusLogger('OutboxRelay');
+    this.deadLetters = options.deadLetters ?? new PostgresDeadLetterStore(options.pool);
   }
 
   /** Publishes one batch and advances the checkpoint. */
@@ -187,8 +197,26 @@ export class OutboxRelay {
   private async publishInOrder(events: readonly RecordedEvent[]): Promise<number> {
     let duplicates = 0;
     for (const e of events) {
-      const r = await this.options.bus.publishEvent(e);
-      if (r.duplicate) duplicates++;
+      try {
+        const r = await this.options.bus.publishEvent(e);
+        if (r.duplicate) duplicates++;
+      } catch (err) {
+        // transient failures stop the batch (retried from the same checkpoint); an event
+        // the bus refuses outright would stop it forever, so it is set aside instead
+        if (!(err instanceof HoldfastError && err.code === 'validation_failed')) throw err;
+        await this.deadLetters.record({
+          consumer: `relay:${this.name}`,
+          subject: '',
+          messageId: e.eventId,
+          tenantId: e.tenantId,
+          reason: 'unpublishable',
+          detail: describeError(err),
+          deliveries: 1,
+          headers: {},
+          payload: encodeJson(e),
+        });
+        this.logger.error({ relay: this.name, eventId: e.eventId, type: e.type, err: describeError(err) }, 'event cannot be published; dead-lettered');
+      }
     }
     return duplicates;
   }

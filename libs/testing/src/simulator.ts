@@ -246,7 +246,7 @@ export function simulatorCredential(
   sim: RunningSimulator,
   o: { tenant?: string; clientId?: string; clientSecret?: string; useCloudHosts?: boolean } = {},
 ): TokenCredential {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const { ClientSecretCredential } = require('@azure/identity') as typeof import('@azure/identity');
   const c = tenantConnection(sim, o.tenant, o.useCloudHosts);
   return new ClientSecretCredential(c.tenantId, o.clientId ?? c.clientId, o.clientSecret ?? c.clientSecret, {
@@ -269,7 +269,7 @@ export function simulatorIdentityOptions(sim: RunningSimulator, o: { tenant?: st
  * only at process start, so in-process tests need this; child processes use sim.childEnv.)
  */
 export function caTrustingFetchHandler(caPem: string): { execute(context: any): Promise<void>; setNext(): void } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const nodeFetch = require('node-fetch') as (url: string, init: Record<string, unknown>) => Promise<unknown>;
   const agent = agentFor(caPem);
   return {
@@ -291,9 +291,9 @@ export function simulatorGraphClient(
   sim: RunningSimulator,
   o: { credential?: TokenCredential; tenant?: string; useCloudHosts?: boolean; scopes?: string[]; retry?: boolean } = {},
 ): import('@microsoft/microsoft-graph-client').Client {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const g = require('@microsoft/microsoft-graph-client') as typeof import('@microsoft/microsoft-graph-client');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const { TokenCredentialAuthenticationProvider } = require('@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials');
   const c = tenantConnection(sim, o.tenant, o.useCloudHosts);
   const credential = o.credential ?? simulatorCredential(sim, { tenant: o.tenant, useCloudHosts: o.useCloudHosts });

@@ -17,7 +17,10 @@ export interface AllInOneOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Told each choice as it is made (what `holdfast up` prints). */
   readonly onChoice?: (line: string) => void;
-  /** Overrides for the machine's Postgres and NATS addresses (tests). */
+  /**
+   * Where to look for the machine's Postgres and NATS when DATABASE_URL / NATS_URL are not
+   * set; also HOLDFAST_UP_LOCAL_POSTGRES / HOLDFAST_UP_LOCAL_NATS (default 127.0.0.1:5432 / :4222).
+   */
   readonly localPostgresUrl?: string;
   readonly localNatsUrl?: string;
 }
@@ -63,13 +66,16 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
 
   const database = await chooseDatabase({
     databaseUrl: env.DATABASE_URL || undefined,
-    localServerUrl: options.localPostgresUrl,
+    localServerUrl: options.localPostgresUrl ?? (env.HOLDFAST_UP_LOCAL_POSTGRES || undefined),
     dataDir,
     databaseName: namespace,
   });
   say(`database: ${database.description}`);
   try {
-    const busChoice = await chooseBus({ natsUrl: env.NATS_URL || undefined, localNatsUrl: options.localNatsUrl });
+    const busChoice = await chooseBus({
+      natsUrl: env.NATS_URL || undefined,
+      localNatsUrl: options.localNatsUrl ?? (env.HOLDFAST_UP_LOCAL_NATS || undefined),
+    });
     const token = env.HOLDFAST_ADMIN_TOKEN || fileSecret(dataDir, 'admin-token', newAdminToken);
     const serviceEnv: NodeJS.ProcessEnv = {
       ...env,

@@ -70,6 +70,9 @@ describe('directory and generic Graph features', () => {
     expect(counted['@odata.count']).toBeLessThan(250);
     const n = await graphRaw(sim, '/users/$count', { headers: { ConsistencyLevel: 'eventual' } });
     expect(n.text()).toBe('250');
+    const found = await client.api('/users').header('ConsistencyLevel', 'eventual').search('"displayName:adele"').get();
+    expect(found.value.map((u: { displayName: string }) => u.displayName)).toEqual(['Adele Vance']);
+    await expect(client.api('/users').search('"displayName:adele"').get()).rejects.toMatchObject({ statusCode: 400 });
   });
 
   it('registers an application, a secret, a service principal and admin consent; the new app gets exactly the granted roles', async () => {

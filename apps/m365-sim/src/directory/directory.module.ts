@@ -138,6 +138,20 @@ function checkAdvanced(req: GraphRequest, resource: string): boolean {
   return eventual && req.odata.count;
 }
 
+/** `$search="displayName:zoe" AND "mail:contoso"` (tokenised prefix match, as directory search). */
+function searchPredicate(req: GraphRequest): ((json: Record<string, unknown>) => boolean) | undefined {
+  const raw = req.odata.search;
+  if (!raw) return undefined;
+  const terms = [...raw.matchAll(/"([^":]+):([^"]*)"/g)].map((m) => [m[1], m[2].toLowerCase()] as const);
+  if (terms.length === 0) throw new GraphHttpError(400, 'Request_UnsupportedQuery', 'Syntax error: $search must be "property:value" clauses.');
+  const or = /"\s+OR\s+"/i.test(raw);
+  const hit = (json: Record<string, unknown>, [prop, val]: readonly [string, string]) => {
+    const v = json[prop];
+    return typeof v === 'string' && v.toLowerCase().split(/[\s.@_-]+/).some((w) => w.startsWith(val) || v.toLowerCase().startsWith(val));
+  };
+  return (json) => (or ? terms.some((t) => hit(json, t)) : terms.every((t) => hit(json, t)));
+}
+
 function requireUser(ctx: SimContext, t: TenantState, key: string): SimUser {
   const u = ctx.world.user(t, key);
   if (!u) throw notFoundDir(key);
@@ -409,7 +423,9 @@ function registerRoutes(ctx: SimContext): void {
     service: 'directory',
     handler: (req, res) => {
       const count = checkAdvanced(req, 'User');
-      ctx.odata.page(req, res, [...req.tenant.users.values()], {
+      const search = searchPredicate(req);
+      const all = [...req.tenant.users.values()];
+      ctx.odata.page(req, res, search ? all.filter((u) => search(renderUser(u))) : all, {
         defaultPageSize: 100,
         maxPageSize: 999,
         render: renderUser,
@@ -489,7 +505,9 @@ function registerRoutes(ctx: SimContext): void {
     service: 'directory',
     handler: (req, res) => {
       const count = checkAdvanced(req, 'Group');
-      ctx.odata.page(req, res, [...req.tenant.groups.values()], { defaultPageSize: 100, maxPageSize: 999, render: renderGroup, count, context: ctxUrl(req, 'groups') });
+      const search = searchPredicate(req);
+      const all = [...req.tenant.groups.values()];
+      ctx.odata.page(req, res, search ? all.filter((g) => search(renderGroup(g))) : all, { defaultPageSize: 100, maxPageSize: 999, render: renderGroup, count, context: ctxUrl(req, 'groups') });
     },
   });
   const requireGroup = (t: TenantState, id: string) => {

@@ -243,7 +243,14 @@ export class MailboxStore {
     const n = Math.max(1, f?.genCount ?? 1);
     return {
       index: index + folderOrdinal(folderKey) * 10_000_000,
-      options: { sent: !!f?.sent, epoch: new Date(HISTORY_START).toISOString(), position: index, spacingMs: Math.floor((HISTORY_END - HISTORY_START) / n / 1000) * 1000 },
+      options: {
+        sent: !!f?.sent,
+        epoch: new Date(HISTORY_START).toISOString(),
+        position: index,
+        spacingMs: Math.floor((HISTORY_END - HISTORY_START) / n / 1000) * 1000,
+        // the oldest inbox messages always carry a file and a forwarded message
+        force: folderKey === 'inbox' && index < 2 ? (['file', 'item'] as const)[index] : undefined,
+      },
     };
   }
 
@@ -339,6 +346,8 @@ export class MailboxStore {
     }
     const g = this.generated(mb, rec.gen!.folderKey, rec.gen!.index);
     const removed = new Set(rec.removed ?? []);
+    // Exchange rebuilds the MIME once attachments change
+    const changedAttachments = !!(rec.added?.length || rec.removed?.length);
     const attachments = (): AttachmentView[] => [
       ...this.generatedAttachments(mb, g).filter((a) => !removed.has(a.key)),
       ...(rec.added ?? []).map((a) => this.attachmentViewOfRecord(a)),
@@ -373,8 +382,8 @@ export class MailboxStore {
       bodyPreview: () => previewOf(text()),
       attachments,
       internetMessageHeaders: () => generatedHeaders(g),
-      mimeSize: () => mimeSize(g),
-      mimeChunks: () => mimeChunks(g),
+      mimeSize: () => (changedAttachments ? this.builtMime(mb, rec).length : mimeSize(g)),
+      mimeChunks: () => (changedAttachments ? [this.builtMime(mb, rec)] : mimeChunks(g)),
     };
   }
 

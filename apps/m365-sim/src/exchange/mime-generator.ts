@@ -31,6 +31,8 @@ export interface GenerateMessageOptions {
   readonly spacingMs?: number;
   /** No attachments at all (used for embedded messages). */
   readonly plain?: boolean;
+  /** Always attach a (small) file or a forwarded message, so even tiny worlds show both shapes. */
+  readonly force?: 'file' | 'item';
 }
 
 export interface GeneratedMessage {
@@ -154,13 +156,17 @@ export function generateMessage(seed: string, mailbox: GeneratorMailbox, index: 
 
   // size: text + html bodies of roughly 2.5x the text length; mostly 5-80 KB in all, some with attachments
   const s = rnd.next();
-  const textLength = Math.round(1500 + s * s * 30000);
+  const textLength = Math.round(1200 + s * s * 17000);
   const attachments: PoolAttachment[] = [];
   let embedded: GeneratedMessage | undefined;
   const extras = rnd.next();
   if (options.plain) {
     // no attachments
-  } else if (extras < 0.03) {
+  } else if (options.force === 'file') {
+    let k = index;
+    while (poolAttachment(seed, k).size > 400 * 1024) k++;
+    attachments.push(poolAttachment(seed, k));
+  } else if (extras < 0.03 || options.force === 'item') {
     embedded = generateMessage(seed, mailbox, index + 1_000_000_000, { epoch: options.epoch, position: (options.position ?? index) - 1, spacingMs: options.spacingMs, plain: true });
   } else if (extras < 0.15) {
     const n = rnd.int(1, 2);

@@ -85,6 +85,7 @@ describe('files module (OneDrive/SharePoint) with the official Graph client', ()
     expect(multiPage).toBe(true);
     expect(files).toHaveLength(60);
     expect(maxDepth).toBe(6);
+    expect(folders).toBe(10); // one folder per six files
     expect(files.some((f) => /[^\x00-\x7f]/.test(f.name!))).toBe(true);
     expect(files.every((f) => f.file?.hashes?.quickXorHash && f['@microsoft.graph.downloadUrl'])).toBe(true);
 
@@ -193,7 +194,7 @@ describe('files module (OneDrive/SharePoint) with the official Graph client', ()
     const progress: string[] = [];
     const task = new LargeFileUploadTask(client, new FileUpload(data, 'upload ⬆ test.bin', data.length), { url: session.uploadUrl, expiry: new Date(session.expirationDateTime) }, {
       rangeSize: K,
-      uploadEventHandlers: { progress: (r) => progress.push(`${r.minValue}-${r.maxValue}`) },
+      uploadEventHandlers: { progress: (r) => progress.push(`${r?.minValue}-${r?.maxValue}`) },
     });
     const result = await task.upload();
     const item = result.responseBody as DriveItem;

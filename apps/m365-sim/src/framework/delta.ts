@@ -179,7 +179,7 @@ export class DeltaApi {
     let st: DeltaTokenState;
     if (raw) st = this.decode(req, raw, { module: o.module, collection: o.collection, expiredError: o.expiredError });
     else st = { m: o.module, c: o.collection, t: req.tenant.id, p: 0, i: true, q: o.bind, e: 0 };
-    const size = this.odata.pageSize(req, { defaultPageSize: o.defaultPageSize, maxPageSize: o.maxPageSize });
+    const size = this.odata.pageSize(req, { defaultPageSize: o.defaultPageSize, maxPageSize: o.maxPageSize }, res);
     const upto = st.u ?? o.log.head;
     const offset = st.o ?? 0;
     const removed = o.renderRemoved ?? ((id, reason) => ({ id, '@removed': { reason } }));

@@ -162,7 +162,7 @@ describe('throttling, faults, delta and persistence', () => {
     let url: string | undefined = `${sim.graphBaseUrl}/simProbe/items/delta`;
     let deltaLink = '';
     while (url) {
-      const r = (await simRequest(url, sim.caPem, { headers: { Authorization: `Bearer ${token}` } })).json();
+      const r: Record<string, any> = (await simRequest(url, sim.caPem, { headers: { Authorization: `Bearer ${token}` } })).json();
       all.push(...r.value);
       url = r['@odata.nextLink'];
       if (r['@odata.deltaLink']) deltaLink = r['@odata.deltaLink'];

@@ -282,7 +282,10 @@ export function filterProperties(node: FilterNode): string[] {
   const out = new Set<string>();
   const walk = (n: FilterNode) => {
     if (n.t === 'prop' || n.t === 'count') out.add(n.path.join('/'));
-    else if (n.t === 'bin') (walk(n.l), walk(n.r));
+    else if (n.t === 'bin') {
+      walk(n.l);
+      walk(n.r);
+    }
     else if (n.t === 'not') walk(n.e);
     else if (n.t === 'call') n.args.forEach(walk);
     else if (n.t === 'lambda') {
@@ -352,9 +355,12 @@ export class ODataApi {
   }
 
   /** Effective page size: $top, then Prefer odata.maxpagesize, then the default; capped. */
-  pageSize(req: GraphRequest, opts: { defaultPageSize: number; maxPageSize: number; honourMaxPageSize?: boolean }): number {
+  pageSize(req: GraphRequest, opts: { defaultPageSize: number; maxPageSize: number; honourMaxPageSize?: boolean }, res?: GraphResponse): number {
     let n = opts.defaultPageSize;
-    if (opts.honourMaxPageSize !== false && req.prefer.maxPageSize) n = req.prefer.maxPageSize;
+    if (opts.honourMaxPageSize !== false && req.prefer.maxPageSize) {
+      n = req.prefer.maxPageSize;
+      res?.header('Preference-Applied', `odata.maxpagesize=${Math.min(n, opts.maxPageSize)}`);
+    }
     if (req.odata.top !== undefined) n = req.odata.top;
     return Math.max(1, Math.min(n, opts.maxPageSize));
   }
@@ -403,7 +409,7 @@ export class ODataApi {
       list = idx.map((k) => list[k]);
       rendered = idx.map((k) => r[k]);
     }
-    const size = this.pageSize(req, opts);
+    const size = this.pageSize(req, opts, res);
     let skip = 0;
     if (req.odata.skiptoken) {
       const t = this.decodeToken<{ s: number }>(req.odata.skiptoken);

@@ -423,12 +423,16 @@ export class Sim implements SimContext {
         inBatch: false,
       };
       const r = await this.dispatchGraph(ctx, auth, out);
-      this.commonHeaders(out, requestId, clientRequestId);
-      if (r.fault === 'reset') {
-        req.socket.destroy();
-        return;
+      try {
+        this.commonHeaders(out, requestId, clientRequestId);
+        if (r.fault === 'reset') {
+          req.socket.destroy();
+          return;
+        }
+        await out.deliver(res, r.fault === 'truncate');
+      } finally {
+        r.release?.();
       }
-      await out.deliver(res, r.fault === 'truncate');
     } finally {
       this.metrics.leave();
     }
@@ -505,7 +509,7 @@ export class Sim implements SimContext {
     },
     auth: { tenant: TenantState; app: CallerApp },
     out: SimResponse,
-  ): Promise<{ fault?: string; route?: string }> {
+  ): Promise<{ fault?: string; route?: string; release?: () => void }> {
     const path = normalisePath(c.rawPath);
     let kind = 'unmatched';
     let release: (() => void) | undefined;
@@ -576,6 +580,12 @@ export class Sim implements SimContext {
       for (const [k, v] of Object.entries(adm.headers)) out.header(k, v);
       await route.spec.handler(greq, out);
       if (!out.sent) out.empty(204);
+      if (!c.inBatch && out.body && !Buffer.isBuffer(out.body)) {
+        // streamed body: the request stays "in flight" (concurrency) until delivered
+        const r = release;
+        release = undefined;
+        return { fault, route: kind, release: r };
+      }
       return { fault, route: kind };
     } catch (e) {
       this.answerError(out, e);
@@ -822,6 +832,19 @@ export class Sim implements SimContext {
         const t = b.tenant ? this.controlTenant(b.tenant).id : undefined;
         this.delta.expire(t, b.prefix ?? '');
         res.empty();
+      },
+    });
+    this.control({
+      method: ['PUT', 'POST'],
+      path: '/tokens',
+      description: 'access token lifetime for new tokens: {"lifetimeSeconds":120} (default 3599)',
+      handler: async (q, res) => {
+        const b = await q.json<{ lifetimeSeconds?: number }>();
+        if (b.lifetimeSeconds !== undefined) {
+          if (!(b.lifetimeSeconds > 0)) throw new GraphHttpError(400, 'BadRequest', 'lifetimeSeconds must be positive');
+          this.tokens.lifetime = Math.floor(b.lifetimeSeconds);
+        }
+        res.json({ lifetimeSeconds: this.tokens.lifetime });
       },
     });
     this.control({

@@ -279,7 +279,7 @@ export class World {
     this.listeners.push(listener);
   }
 
-  /** Appends a mutation to the journal (fsync'd line) and applies it. Returns the entry. */
+  /** Appends a mutation to the journal (one JSON line, written synchronously) and applies it. Returns the entry. */
   commit<D>(type: string, tenant: TenantState | string, data: D, at = new Date().toISOString()): JournalEntry<D> {
     if (this.replaying) throw new Error('commit() during replay: appliers must not commit');
     const t = typeof tenant === 'string' ? this.tenant(tenant) : tenant;

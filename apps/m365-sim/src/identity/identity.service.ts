@@ -28,7 +28,12 @@ interface DeviceCode {
   expiresAt: number;
   state: 'pending' | 'approved' | 'declined' | 'redeemed';
   userId?: string;
+  /** Requested on /organizations or /common: the approving user's tenant decides. */
+  multi: boolean;
 }
+
+const ALIASES = new Set(['organizations', 'common']);
+const isAlias = (seg: string) => ALIASES.has(seg.toLowerCase());
 
 class AadError extends Error {
   constructor(
@@ -51,6 +56,12 @@ export class IdentityService {
 
   /** Tenant addressed by the path, checked against the cloud of the Host header. */
   private tenantFor(key: string, hostName: string): TenantState {
+    if (isAlias(key)) {
+      // /organizations, /common: a representative tenant of the host's cloud (the user decides later)
+      const cloud = Object.values(CLOUDS).find((c) => c.loginHosts.includes(hostName));
+      const t = cloud ? this.sim.world.tenants().find((x) => x.cloud === cloud.name) : this.sim.primaryTenant();
+      if (t) return t;
+    }
     const t = this.sim.world.tenant(key);
     const loginCloud = Object.values(CLOUDS).filter((c) => c.loginHosts.includes(hostName));
     const ok = t && (loginCloud.length === 0 || loginCloud.some((c) => c.name === t.cloud));
@@ -98,7 +109,7 @@ export class IdentityService {
       if (method === 'GET' && parts.length >= 3 && parts.slice(-2).join('/') === '.well-known/openid-configuration') {
         kind = 'identity.openid';
         const t = this.tenantFor(parts[0], host);
-        return send(200, this.openidConfig(req, t, parts[1] === 'v2.0'));
+        return send(200, this.openidConfig(req, t, parts[1] === 'v2.0', isAlias(parts[0]) ? parts[0].toLowerCase() : undefined));
       }
       if (method === 'GET' && parts[1] === 'discovery' && parts[parts.length - 1] === 'keys') {
         kind = 'identity.keys';
@@ -117,7 +128,7 @@ export class IdentityService {
         kind = 'identity.devicecode';
         const form = new URLSearchParams((await bodyReader(req).body()).toString('utf8'));
         const t = this.tenantFor(parts[0], host);
-        return send(200, this.deviceCode(req, t, form));
+        return send(200, this.deviceCode(req, t, form, isAlias(parts[0])));
       }
       if (method === 'GET' && parts[0] === 'devicelogin') {
         return send(200, '<html><body><h1>Simulated device login</h1><p>Approve with POST /_sim/device-codes/{user_code}/approve</p></body></html>');
@@ -143,9 +154,11 @@ export class IdentityService {
     }
   }
 
-  private openidConfig(req: IncomingMessage, t: TenantState, v2: boolean): Record<string, unknown> {
+  private openidConfig(req: IncomingMessage, tenant: TenantState, v2: boolean, alias?: string): Record<string, unknown> {
     const base = this.baseFor(req);
     const host = this.sim.hostName(req);
+    const t = alias ? { ...tenant, id: alias } : tenant;
+    const issuerId = alias ? '{tenantid}' : t.id;
     return {
       token_endpoint: `${base}/${t.id}/oauth2/v2.0/token`,
       token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
@@ -155,7 +168,7 @@ export class IdentityService {
       id_token_signing_alg_values_supported: ['RS256'],
       response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
       scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
-      issuer: v2 ? `${base}/${t.id}/v2.0` : `https://sts.windows.net/${t.id}/`,
+      issuer: v2 ? `${base}/${issuerId}/v2.0` : `https://sts.windows.net/${issuerId}/`,
       request_uri_parameter_supported: false,
       userinfo_endpoint: `${base}/oidc/userinfo`,
       authorization_endpoint: `${base}/${t.id}/oauth2/v2.0/authorize`,
@@ -241,9 +254,14 @@ export class IdentityService {
     const clientId = form.get('client_id');
     if (!grant) throw new AadError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.");
     if (!clientId) throw new AadError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
-    if (grant === 'client_credentials') return this.clientCredentials(req, t, form, clientId, tenantSegment);
-    if (grant === 'device_code' || grant === 'urn:ietf:params:oauth:grant-type:device_code') return this.redeemDeviceCode(req, t, form, clientId);
-    if (grant === 'refresh_token') return this.refresh(req, t, form, clientId);
+    if (grant === 'client_credentials') {
+      if (isAlias(tenantSegment)) {
+        throw new AadError(400, 'invalid_request', 900023, `Specified tenant identifier '${tenantSegment}' is neither a valid DNS name, nor a valid external domain. Use a tenant id or domain for the client credentials flow.`);
+      }
+      return this.clientCredentials(req, t, form, clientId, tenantSegment);
+    }
+    if (grant === 'device_code' || grant === 'urn:ietf:params:oauth:grant-type:device_code') return this.redeemDeviceCode(req, t, form, clientId, isAlias(tenantSegment));
+    if (grant === 'refresh_token') return this.refresh(req, t, form, clientId, isAlias(tenantSegment));
     throw new AadError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grant}'.`);
   }
 
@@ -370,7 +388,7 @@ export class IdentityService {
     return app.displayName;
   }
 
-  private deviceCode(req: IncomingMessage, t: TenantState, form: URLSearchParams): Record<string, unknown> {
+  private deviceCode(req: IncomingMessage, t: TenantState, form: URLSearchParams, multi: boolean): Record<string, unknown> {
     const clientId = form.get('client_id');
     if (!clientId) throw new AadError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
     this.checkPublicClient(t, clientId);
@@ -380,7 +398,7 @@ export class IdentityService {
     const deviceCode = randomBytes(48).toString('base64url');
     const scale = this.sim.throttle.scale;
     const expiresIn = 900;
-    const dc: DeviceCode = { deviceCode, userCode, tenantId: t.id, clientId, scope, host: this.sim.hostName(req), expiresAt: Date.now() + expiresIn * 1000, state: 'pending' };
+    const dc: DeviceCode = { deviceCode, userCode, tenantId: t.id, clientId, scope, host: this.sim.hostName(req), expiresAt: Date.now() + expiresIn * 1000, state: 'pending', multi };
     this.deviceCodes.set(deviceCode, dc);
     this.userCodes.set(userCode, dc);
     const verificationUri = `${this.baseFor(req)}/devicelogin`;
@@ -399,9 +417,15 @@ export class IdentityService {
     const dc = this.userCodes.get(userCode.toUpperCase());
     if (!dc) throw new GraphHttpError(404, 'NotFound', `No device code with user code '${userCode}'.`);
     if (action === 'approve') {
-      const t = this.sim.world.tenant(dc.tenantId)!;
+      let t = this.sim.world.tenant(dc.tenantId)!;
+      if (dc.multi && user) {
+        // on /organizations the signed-in user's home tenant (same cloud) decides
+        const home = this.sim.world.tenants().find((x) => x.cloud === t.cloud && this.sim.world.user(x, user));
+        if (home) t = home;
+      }
       const u = user ? this.sim.world.user(t, user) : t.users.get(t.adminUserId);
       if (!u) throw new GraphHttpError(404, 'NotFound', `No user '${user}' in tenant ${t.name}.`);
+      dc.tenantId = t.id;
       dc.userId = u.id;
       dc.state = 'approved';
     } else if (action === 'decline') dc.state = 'declined';
@@ -413,10 +437,10 @@ export class IdentityService {
     return [...this.userCodes.values()].map((d) => ({ userCode: d.userCode, tenantId: d.tenantId, clientId: d.clientId, scope: d.scope, state: d.state, expiresAt: new Date(d.expiresAt).toISOString() }));
   }
 
-  private redeemDeviceCode(req: IncomingMessage, t: TenantState, form: URLSearchParams, clientId: string): Record<string, unknown> {
+  private redeemDeviceCode(req: IncomingMessage, pathTenant: TenantState, form: URLSearchParams, clientId: string, alias: boolean): Record<string, unknown> {
     const code = form.get('device_code') ?? '';
     const dc = this.deviceCodes.get(code);
-    if (!dc || dc.clientId !== clientId || dc.tenantId !== t.id) {
+    if (!dc || dc.clientId !== clientId || (alias ? !dc.multi : dc.tenantId !== pathTenant.id)) {
       throw new AadError(400, 'bad_verification_code', 70000, 'Provided grant is invalid or malformed. The device code is not valid.');
     }
     if (dc.expiresAt < Date.now()) throw new AadError(400, 'expired_token', 70019, 'Verification code expired.');
@@ -424,7 +448,8 @@ export class IdentityService {
     if (dc.state === 'declined') throw new AadError(400, 'authorization_declined', 70000, 'The user declined the authorization request.');
     if (dc.state === 'redeemed') throw new AadError(400, 'invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.');
     dc.state = 'redeemed';
-    return this.userTokens(req, t, clientId, dc.scope, dc.userId!);
+    const t = this.sim.world.tenant(dc.tenantId) ?? pathTenant;
+    return this.userTokens(req, t, clientId, dc.scope, dc.userId ?? t.adminUserId);
   }
 
   private userTokens(req: IncomingMessage, t: TenantState, clientId: string, scope: string, userId: string): Record<string, unknown> {
@@ -465,12 +490,13 @@ export class IdentityService {
     return `0.${body}.${mac}`;
   }
 
-  private refresh(req: IncomingMessage, t: TenantState, form: URLSearchParams, clientId: string): Record<string, unknown> {
+  private refresh(req: IncomingMessage, pathTenant: TenantState, form: URLSearchParams, clientId: string, alias: boolean): Record<string, unknown> {
     const rt = form.get('refresh_token') ?? '';
     const [, body, mac] = rt.split('.');
     const want = body ? createHmac('sha256', Buffer.from(this.sim.config.hmacKey, 'base64')).update(`rt.${body}`).digest('base64url') : '';
     if (!body || mac !== want) throw new AadError(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.');
     const p = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { t: string; c: string; u: string; s: string };
+    const t = alias ? this.sim.world.tenant(p.t) ?? pathTenant : pathTenant;
     if (p.t !== t.id || p.c !== clientId) throw new AadError(400, 'invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid.');
     return this.userTokens(req, t, clientId, form.get('scope') ?? p.s, p.u);
   }

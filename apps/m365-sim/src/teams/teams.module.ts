@@ -1,4 +1,5 @@
 import { GraphHttpError } from '../framework/graph-error';
+import { filterProperties } from '../framework/odata';
 import type { Permission } from '../framework/permissions';
 import type { GraphRequest, GraphResponse, RouteSpec, SimContext, SimModule, ThrottleScope } from '../framework/sim-types';
 import type { TenantState } from '../framework/world';
@@ -210,7 +211,7 @@ export const simModule: SimModule = {
       all.sort((a, b) => (a.m.lastModifiedDateTime < b.m.lastModifiedDateTime ? -1 : a.m.lastModifiedDateTime > b.m.lastModifiedDateTime ? 1 : a.m.id < b.m.id ? -1 : 1));
       if (req.odata.filter) {
         const ast = ctx.odata.parseFilter(req.odata.filter);
-        const props = filterProps(ast);
+        const props = filterProperties(ast);
         if (props.some((p) => p.toLowerCase() !== 'lastmodifieddatetime')) throw new GraphHttpError(400, 'BadRequest', 'Only lastModifiedDateTime can be filtered on.');
       }
       ctx.odata.page(req, res, all, { defaultPageSize: 20, maxPageSize: 50, applyOrderBy: false, render: (x) => renderMessage(req.baseUrl, req.tenant.id, x.c, x.m) });
@@ -357,17 +358,6 @@ export const simModule: SimModule = {
     S('filesFolder', 'driveItem', false, (t) => (firstChannel(t) ? `/teams/${firstTeam(t).id}/channels/${encodeURIComponent(firstChannel(t)!.id)}/filesFolder` : undefined));
   },
 };
-
-function filterProps(ast: unknown): string[] {
-  const out: string[] = [];
-  const walk = (n: any) => {
-    if (!n || typeof n !== 'object') return;
-    if (n.t === 'prop') out.push(n.path.join('/'));
-    for (const v of Object.values(n)) if (v && typeof v === 'object') walk(v);
-  };
-  walk(ast);
-  return out;
-}
 
 /** Channel message delta: roots changed in the window (a new reply restamps its root), $top <= 50. */
 function channelDelta(ctx: SimContext, req: GraphRequest, res: GraphResponse, target: { rec: ConversationRecord; c: Conversation }): void {

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
-import { RunningSimulator, startSimulator } from '@holdfast/testing';
+import { RunningSimulator, mapHostsToLoopback, startSimulator } from '@holdfast/testing';
 import { GraphAuthError } from '../errors/graph-errors';
 import { GraphClient } from '../http/graph-client';
 import { simulatorClient } from '../testing/simulator-client.int-helper';
@@ -73,11 +73,29 @@ describe('credentials against the simulator’s identity platform', () => {
 
   it('says clearly when the tenant or the client id is wrong', async () => {
     const wrongTenant = clientWith({ kind: 'client-secret', tenantId: '00000000-0000-0000-0000-000000000001', clientId: sim.clientId, clientSecret: sim.clientSecret });
-    const e1 = await wrongTenant.get('/users').catch((e: unknown) => e);
-    console.log((e1 as Error).message, (e1 as GraphAuthError).reason);
     await expect(wrongTenant.get('/users')).rejects.toMatchObject({ reason: 'tenant_not_found' });
     const wrongClient = clientWith({ kind: 'client-secret', tenantId: sim.tenantId, clientId: '00000000-0000-0000-0000-000000000002', clientSecret: sim.clientSecret });
     await expect(wrongClient.get('/users')).rejects.toMatchObject({ reason: 'client_not_found' });
+  });
+
+  it('signs in to a US Government tenant through its own cloud endpoints, and not through the global ones', async () => {
+    const restore = mapHostsToLoopback();
+    try {
+      const gov = sim.tenant('fabrikamgov');
+      expect(gov.cloud).toBe('usgov');
+      const cloud = resolveCloud('usgov', { authorityHost: gov.cloudAuthorityHost, graphEndpoint: gov.cloudGraphBaseUrl });
+      expect(new URL(cloud.authorityHost).hostname).toBe('login.microsoftonline.us');
+      const config: CredentialConfig = { kind: 'client-secret', tenantId: gov.tenantId, clientId: gov.clientId, clientSecret: gov.clientSecret };
+      const client = new GraphClient({ tenantId: gov.tenantId, cloud, apps: [{ appId: gov.clientId, tokenProvider: createTokenProvider(config, { cloud, ca: sim.caPem }) }], ca: sim.caPem });
+      const org = await client.get<{ value: Array<{ id: string }> }>('/organization');
+      expect(org.value[0].id).toBe(gov.tenantId);
+
+      const globalCloud = resolveCloud('global', { authorityHost: sim.authorityHost, graphEndpoint: sim.graphBaseUrl });
+      const wrongCloud = createTokenProvider(config, { cloud: { ...globalCloud, authorityHost: gov.cloudAuthorityHost.replace('login.microsoftonline.us', 'login.microsoftonline.com') }, ca: sim.caPem });
+      await expect(wrongCloud.getToken()).rejects.toMatchObject({ reason: 'tenant_not_found' });
+    } finally {
+      restore();
+    }
   });
 
   it('runs device-code onboarding through the callback that shows the code', async () => {

@@ -44,6 +44,11 @@ describe('clouds', () => {
     expect(c).toMatchObject({ authorityHost: 'https://127.0.0.1:8443', graphEndpoint: 'https://127.0.0.1:8444', scope: 'https://127.0.0.1:8444/.default', overridden: true });
   });
 
+  it('keeps the canonical scope for the cloud’s own host on another port, or takes an explicit one', () => {
+    expect(resolveCloud('usgov', { graphEndpoint: 'https://graph.microsoft.us:8443' }).scope).toBe('https://graph.microsoft.us/.default');
+    expect(resolveCloud('global', { graphEndpoint: 'https://proxy.example', scope: 'https://graph.microsoft.com/.default' }).scope).toBe('https://graph.microsoft.com/.default');
+  });
+
   it('refuses unknown clouds and non-https overrides with a clear message', () => {
     expect(() => resolveCloud('mars')).toThrow(/unknown cloud "mars"/);
     expect(() => resolveCloud('global', { authorityHost: 'http://127.0.0.1:1' })).toThrow(/https/);

@@ -25,6 +25,8 @@ export const GRAPH_API_VERSION = 'v1.0';
 export interface CloudOverrides {
   readonly authorityHost?: string;
   readonly graphEndpoint?: string;
+  /** The token scope, when the endpoint wants another than `<graphEndpoint>/.default`. */
+  readonly scope?: string;
 }
 
 export interface ResolvedCloud extends CloudEndpoints {
@@ -64,12 +66,15 @@ export function resolveCloud(cloud: CloudName | string = 'global', overrides: Cl
   const graphEndpoint = overrides.graphEndpoint ? normalizeHttpsBase(overrides.graphEndpoint, 'graphEndpoint') : base.graphEndpoint;
   // A graph endpoint given with the version already on it (".../v1.0") is accepted as is.
   const root = graphEndpoint.replace(/\/v1\.0$/, '');
+  // The cloud's own Graph host on another port (a proxy, the simulator on cloud host names)
+  // still issues tokens for the canonical resource.
+  const sameHost = new URL(root).hostname === new URL(base.graphEndpoint).hostname;
   return {
     name: base.name,
     authorityHost,
     graphEndpoint: root,
     overridden: authorityHost !== base.authorityHost || root !== base.graphEndpoint,
-    scope: `${root}/.default`,
+    scope: overrides.scope ?? (sameHost ? `${base.graphEndpoint}/.default` : `${root}/.default`),
     graphBaseUrl: `${root}/${GRAPH_API_VERSION}`,
   };
 }

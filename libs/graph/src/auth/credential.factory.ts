@@ -1,8 +1,10 @@
-import { Agent as HttpsAgent } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { ClientCertificateCredential, ClientSecretCredential, DeviceCodeCredential, TokenCredential } from '@azure/identity';
 import { HoldfastError } from '@holdfast/contracts';
 import { Clock, systemClock } from '../clock';
+import { classifyAuthError } from '../errors/classify';
+import { GraphAuthError } from '../errors/graph-errors';
 import { inspectCertificatePem, pfxToPem } from './certificate';
 import { ResolvedCloud } from './clouds';
 import { TokenProvider, credentialTokenProvider } from './token-provider';
@@ -96,5 +98,43 @@ export function createCredential(config: CredentialConfig, env: CredentialEnviro
 
 /** createCredential + a caching token provider for the cloud's `.default` Graph scope. */
 export function createTokenProvider(config: CredentialConfig, env: CredentialEnvironment): TokenProvider {
-  return credentialTokenProvider(createCredential(config, env), env.cloud.scope, env.clock ?? systemClock);
+  const inner = credentialTokenProvider(createCredential(config, env), env.cloud.scope, env.clock ?? systemClock);
+  return {
+    async getToken(options) {
+      try {
+        return await inner.getToken(options);
+      } catch (err) {
+        // MSAL reports an unknown tenant as "endpoints_resolution_error" without the reason:
+        // ask the authority ourselves, so "wrong tenant" is not mistaken for "unreachable".
+        if (err instanceof GraphAuthError && err.reason === 'authority_unreachable') throw (await diagnoseAuthority(env, config.tenantId)) ?? err;
+        throw err;
+      }
+    },
+  };
+}
+
+/** The typed error the authority gives for the tenant's metadata document, if it answers one. */
+export async function diagnoseAuthority(env: CredentialEnvironment, tenantId: string): Promise<GraphAuthError | undefined> {
+  const url = `${env.cloud.authorityHost}/${encodeURIComponent(tenantId)}/v2.0/.well-known/openid-configuration`;
+  return new Promise((resolve) => {
+    const req = httpsRequest(url, { method: 'GET', agent: httpsAgentWithCa(env.ca, { keepAlive: false }), timeout: 10_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c.length < 65_536 ? c : ''));
+      res.on('end', () => {
+        if ((res.statusCode ?? 0) < 400) return resolve(undefined);
+        let body: { error?: string; error_description?: string } = {};
+        try {
+          body = JSON.parse(text);
+        } catch {
+          return resolve(undefined);
+        }
+        const classified = classifyAuthError(Object.assign(new Error(body.error_description ?? ''), { errorResponse: { error: body.error, errorDescription: body.error_description } }));
+        resolve(classified instanceof GraphAuthError && classified.reason !== 'unknown' ? classified : undefined);
+      });
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+    req.end();
+  });
 }

@@ -264,7 +264,8 @@ export class GraphClient {
           const authenticate = options.authenticate ?? sameOrigin;
           const headers = this.headersFor(options, clientRequestId, hop === 0 ? type : undefined);
           if (authenticate && sameOrigin) {
-            const app = this.apps.get(pacingLease.appId)!;
+            const app = this.apps.get(pacingLease.appId);
+            if (!app) throw new GraphError('unexpected', `the pacer chose application ${pacingLease.appId}, which is not in this client's pool`);
             const token = await app.tokenProvider.getToken({ signal: options.signal, forceRefresh });
             forceRefresh = false;
             headers.authorization = `Bearer ${token.token}`;
@@ -288,7 +289,8 @@ export class GraphClient {
           const meta = { requestId, clientRequestId, status: res.status, method, url: safeUrl(url, this.origin) };
           if (res.status >= 400) {
             const raw = await readAll(res.body, MAX_ERROR_BODY).catch(() => Buffer.alloc(0));
-            const error = classifyResponse(
+            const error =
+              classifyResponse(
               {
                 status: res.status,
                 headers: res.headers as Record<string, string>,
@@ -300,7 +302,7 @@ export class GraphClient {
                 defaultRetryAfterMs: this.defaultRetryAfterMs,
               },
               this.clock.now(),
-            )!;
+            ) ?? new GraphError('unexpected', `Graph answered ${res.status}`, { status: res.status });
             this.log(error.retryable ? 'info' : 'warn', meta, this.clock.now() - started, target, error);
             throw error;
           }

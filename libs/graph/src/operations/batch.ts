@@ -77,7 +77,7 @@ export function planBatches(requests: readonly BatchRequest[], limit = BATCH_LIM
   const parent = new Map<string, string>(requests.map((r) => [r.id, r.id]));
   const find = (x: string): string => {
     let root = x;
-    while (parent.get(root) !== root) root = parent.get(root)!;
+    while (parent.get(root) !== root) root = parent.get(root) ?? root;
     parent.set(x, root);
     return root;
   };
@@ -178,8 +178,7 @@ async function sendEnvelope(
   const leaseOf = new Map<string, PacingLease>();
   let appId: string | undefined;
   try {
-    for (const key of [...targets.keys()].sort()) {
-      const { target, ids } = targets.get(key)!;
+    for (const [key, { target, ids }] of [...targets.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       const lease = await client.pacer.acquire({
         tenantId: client.tenantId,
         apps: appId ? [appId] : client.appIds,

@@ -35,8 +35,7 @@ export function download(client: GraphClient, options: DownloadOptions): Readabl
   let total: number | undefined;
   async function* run(): AsyncGenerator<Buffer> {
     for (let resumes = 0; ; resumes++) {
-      let res: GraphStreamResponse;
-      res = await client.stream({
+      const res: GraphStreamResponse = await client.stream({
         path: options.path,
         pacing: options.pacing,
         immutableId: options.pacing.workload === 'exchange',
