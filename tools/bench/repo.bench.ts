@@ -7,9 +7,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { promises as fs, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LocalBackend, Repository } from '@holdfast/repository';
-import { mailSet } from '../../libs/repository/src/testing/mail-generator';
-import { seededBytes } from '../../libs/repository/src/testing/test-repo';
+import { LocalBackend, Repository, repositoryFixtures } from '@holdfast/repository';
+
+const { mailSet, seededBytes } = repositoryFixtures;
 
 const MAILBOXES = Number(process.env.BENCH_MAILBOXES ?? 50);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200);

@@ -3,8 +3,8 @@ import { testNamespace, testNatsUrl } from '@holdfast/testing';
 import { busOptionsFromConfig, connectBus, messagingConfigSchema } from './connect-bus';
 import { ensureInstallationId } from './installation.repository';
 import { JetStreamBus } from './jetstream-bus';
-import { createMessagingDatabase, type MessagingDatabase } from './test-support/messaging-database';
-import { recordedEvent, waitFor } from './test-support/test-events';
+import { createMessagingDatabase, type MessagingDatabase } from './__tests__/messaging-database';
+import { recordedEvent, waitFor } from './__tests__/test-events';
 
 const UNREACHABLE = 'nats://127.0.0.1:1';
 

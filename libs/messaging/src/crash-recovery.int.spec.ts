@@ -7,15 +7,15 @@ import { PostgresDeadLetterStore } from './dead-letter.repository';
 import { handleIdempotently } from './idempotent-handler';
 import { JetStreamBus } from './jetstream-bus';
 import { OutboxRelay } from './outbox-relay';
-import { createMessagingDatabase, type MessagingDatabase } from './test-support/messaging-database';
-import { waitFor } from './test-support/test-events';
+import { createMessagingDatabase, type MessagingDatabase } from './__tests__/messaging-database';
+import { waitFor } from './__tests__/test-events';
 
 /**
  * Real process deaths (SIGKILL: no finally blocks, no acks, connections cut) at the
  * dangerous points, against real JetStream and Postgres.
  */
 const ROOT = path.resolve(__dirname, '../../..');
-const CHILD = path.join(__dirname, 'test-support/crash-child.ts');
+const CHILD = path.join(__dirname, '__tests__/crash-child.ts');
 const DELIVERY = { ackWaitMs: 1_000, backoffMs: [50], maxDeliver: 5 };
 
 describe('crash recovery with real process deaths (JetStream + Postgres)', () => {

@@ -1,6 +1,8 @@
+import { createTestDatabase } from '@holdfast/testing';
+import { Pool } from 'pg';
 import { PostgresDeadLetterStore } from './dead-letter.repository';
 import { ensureInstallationId } from './installation.repository';
-import { createMessagingDatabase, type MessagingDatabase } from './test-support/messaging-database';
+import { createMessagingDatabase, type MessagingDatabase } from './__tests__/messaging-database';
 
 describe('PostgresDeadLetterStore and the installation id', () => {
   let m: MessagingDatabase;
@@ -61,6 +63,20 @@ describe('PostgresDeadLetterStore and the installation id', () => {
     const rows = await store.list({ consumer: 'c' });
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ reason: 'termed_by_handler', deliveries: 4 });
+  });
+
+  it('says which migrations are missing when the installation table does not exist', async () => {
+    const other = await createTestDatabase('hf_msg_empty');
+    const pool = new Pool({ connectionString: other.url });
+    try {
+      await expect(ensureInstallationId(pool)).rejects.toMatchObject({
+        code: 'unavailable',
+        message: expect.stringMatching(/messagingMigrations/),
+      });
+    } finally {
+      await pool.end();
+      await other.drop();
+    }
   });
 
   it('creates the installation id once and returns the same one afterwards, also under concurrency', async () => {

@@ -1,7 +1,7 @@
 import { HoldfastError } from '@holdfast/contracts';
-import { handleIdempotently, wasHandled } from './idempotent-handler';
-import { createMessagingDatabase, type MessagingDatabase } from './test-support/messaging-database';
-import { recordedEvent } from './test-support/test-events';
+import { handleIdempotently, pruneInbox, wasHandled } from './idempotent-handler';
+import { createMessagingDatabase, type MessagingDatabase } from './__tests__/messaging-database';
+import { recordedEvent } from './__tests__/test-events';
 
 describe('handleIdempotently', () => {
   let m: MessagingDatabase;
@@ -66,6 +66,17 @@ describe('handleIdempotently', () => {
     expect((await handleIdempotently(m.pool, 'catalog', e, effect('catalog', e.eventId))).applied).toBe(false);
     const rows = (await m.effects()).filter((r) => r.event_id === e.eventId);
     expect(rows.map((r) => r.consumer).sort()).toEqual(['catalog', 'retention']);
+  });
+
+  it('prunes only inbox rows older than the given age', async () => {
+    const old = recordedEvent();
+    const fresh = recordedEvent();
+    await handleIdempotently(m.pool, 'prune', old, async () => undefined);
+    await handleIdempotently(m.pool, 'prune', fresh, async () => undefined);
+    await m.pool.query("UPDATE messaging_inbox SET processed_at = now() - interval '40 days' WHERE event_id = $1", [old.eventId]);
+    expect(await pruneInbox(m.pool, 30 * 24 * 3600 * 1000)).toBe(1);
+    expect(await wasHandled(m.pool, 'prune', old.eventId)).toBe(false);
+    expect(await wasHandled(m.pool, 'prune', fresh.eventId)).toBe(true);
   });
 
   it('returns a connection that stays usable after a failed piece of work', async () => {

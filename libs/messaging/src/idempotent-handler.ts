@@ -58,3 +58,15 @@ export async function wasHandled(pool: Pool, consumerName: string, eventId: stri
   ]);
   return (rowCount ?? 0) > 0;
 }
+
+/**
+ * Deletes inbox rows older than `olderThanMs`. Keep them at least as long as a message can
+ * still be redelivered or replayed (the events stream's max age, 30 days by default).
+ */
+export async function pruneInbox(pool: Pool, olderThanMs: number): Promise<number> {
+  const { rowCount } = await pool.query(
+    "DELETE FROM messaging_inbox WHERE processed_at < now() - make_interval(secs => $1::double precision / 1000)",
+    [olderThanMs],
+  );
+  return rowCount ?? 0;
+}

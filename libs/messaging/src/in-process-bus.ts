@@ -5,6 +5,7 @@ import type { DeadLetterSink } from './dead-letter.repository';
 import { dispatchDelivery, eventTenant, taskTenant, type DispatchTarget, type RawDelivery } from './delivery-dispatcher';
 import { resolveDelivery, type ResolvedDelivery } from './delivery-policy';
 import type {
+  BusHealth,
   EventConsumerSpec,
   EventHandler,
   MessageBus,
@@ -185,27 +186,32 @@ class MemoryConsumer {
         const sub = this.freeSubscriber();
         if (!sub) return;
         let msg: StoredMsg | undefined;
-        while (this.ready.length > 0 && !msg) {
-          const seq = this.ready.shift()!;
+        let entry: PendingEntry | undefined;
+        while (!msg && this.ready.length > 0) {
+          const seq = this.ready.shift() as number;
           msg = this.stream.msgs.get(seq);
-          if (!msg) this.pending.delete(seq);
+          entry = this.pending.get(seq);
+          if (!msg || !entry) {
+            msg = undefined;
+            this.pending.delete(seq); // removed from the stream (age limit) meanwhile
+          }
         }
-        if (!msg) {
+        if (!msg || !entry) {
           if (this.pending.size >= this.maxAckPending) return;
           msg = this.nextNew();
           if (!msg) return;
           this.nextSeq = msg.seq + 1;
-          this.pending.set(msg.seq, { deliveryCount: 0, token: 0, inFlight: false });
+          entry = { deliveryCount: 0, token: 0, inFlight: false };
+          this.pending.set(msg.seq, entry);
         }
-        this.deliver(sub, msg);
+        this.deliver(sub, msg, entry);
       }
     } finally {
       this.pumping = false;
     }
   }
 
-  private deliver(sub: MemorySubscriber, msg: StoredMsg): void {
-    const entry = this.pending.get(msg.seq)!;
+  private deliver(sub: MemorySubscriber, msg: StoredMsg, entry: PendingEntry): void {
     entry.deliveryCount++;
     const token = ++this.tokens;
     entry.token = token;
@@ -585,6 +591,12 @@ export class InProcessBus implements MessageBus {
     };
     this.subscriptions.add(sub);
     return sub;
+  }
+
+  async health(): Promise<BusHealth> {
+    return this.closed
+      ? { ok: false, kind: this.kind, detail: 'bus closed' }
+      : { ok: true, kind: this.kind, detail: 'in-process' };
   }
 
   async close(): Promise<void> {

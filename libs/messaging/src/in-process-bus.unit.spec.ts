@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MemoryDeadLetterSink } from './dead-letter.repository';
 import { InProcessBroker, InProcessBus } from './in-process-bus';
 import type { MessageBus } from './message-bus.port';
-import { CONTRACT_DELIVERY, messageBusContract } from './test-support/message-bus.contract';
+import { CONTRACT_DELIVERY, messageBusContract } from './__tests__/message-bus.contract';
 
 messageBusContract('InProcessBus', async () => {
   const broker = new InProcessBroker();

@@ -2,6 +2,7 @@
 export type {
   MessageBus,
   BusKind,
+  BusHealth,
   PublishResult,
   Subscription,
   TopologyDeclaration,
@@ -33,7 +34,7 @@ export {
 /** Publishes the event store's global log to the bus with Nats-Msg-Id = eventId: `new OutboxRelay({ store, bus, pool }).start()`. */
 export { OutboxRelay, type OutboxRelayOptions, type RelayBatchResult, type GlobalLogReader } from './outbox-relay';
 /** Exactly-once effects over at-least-once delivery: `await handleIdempotently(pool, 'catalog', event, async (tx) => ...)`. */
-export { handleIdempotently, wasHandled, type IdempotentResult } from './idempotent-handler';
+export { handleIdempotently, wasHandled, pruneInbox, type IdempotentResult } from './idempotent-handler';
 /** Tables of messaging (inbox, dead letters, relay checkpoints, installation): `runMigrations(url, [eventStoreMigrations, messagingMigrations])`. */
 export { messagingMigrations } from './messaging.migrations';
 /** Where given-up messages go: `new PostgresDeadLetterStore(pool)`; `MemoryDeadLetterSink` for tests. */

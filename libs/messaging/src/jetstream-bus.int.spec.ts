@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { testNamespace, testNatsUrl } from '@holdfast/testing';
 import { MemoryDeadLetterSink } from './dead-letter.repository';
 import { JetStreamBus } from './jetstream-bus';
-import { CONTRACT_DELIVERY, messageBusContract } from './test-support/message-bus.contract';
+import { CONTRACT_DELIVERY, messageBusContract } from './__tests__/message-bus.contract';
 
 messageBusContract('JetStreamBus', async () => {
   const namespace = testNamespace('msg');

@@ -31,6 +31,7 @@ import type { DeadLetterSink } from './dead-letter.repository';
 import { dispatchDelivery, eventTenant, taskTenant, type DispatchTarget, type RawDelivery } from './delivery-dispatcher';
 import { describeError, resolveDelivery, type ResolvedDelivery } from './delivery-policy';
 import type {
+  BusHealth,
   EventConsumerSpec,
   EventHandler,
   MessageBus,
@@ -580,6 +581,21 @@ export class JetStreamBus implements MessageBus {
   }
 
   // ---------------------------------------------------------------- lifecycle
+
+  async health(): Promise<BusHealth> {
+    if (this.closed || this.nc.isClosed()) return { ok: false, kind: this.kind, detail: 'connection closed' };
+    try {
+      await Promise.race([
+        this.nc.flush(),
+        sleep(2_000).then(() => {
+          throw new Error('no answer from the server within 2 s');
+        }),
+      ]);
+      return { ok: true, kind: this.kind, detail: `connected to ${this.nc.getServer()}` };
+    } catch (err) {
+      return { ok: false, kind: this.kind, detail: describeError(err) };
+    }
+  }
 
   async close(): Promise<void> {
     if (this.closed) return;

@@ -62,8 +62,18 @@ export interface MessageBus {
     handler: RequestHandler<TReq, TRes>,
   ): Promise<Subscription>;
 
+  /** For readiness probes: whether the bus can publish and consume right now. */
+  health(): Promise<BusHealth>;
+
   /** Stops every subscription (waiting for running handlers) and closes connections. */
   close(): Promise<void>;
+}
+
+export interface BusHealth {
+  readonly ok: boolean;
+  readonly kind: BusKind;
+  /** Why not ok, or what it is connected to. */
+  readonly detail: string;
 }
 
 export type BusKind = 'jetstream' | 'in-process';

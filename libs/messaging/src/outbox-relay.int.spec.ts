@@ -8,8 +8,8 @@ import { InProcessBus } from './in-process-bus';
 import { JetStreamBus } from './jetstream-bus';
 import type { AckContext, MessageBus } from './message-bus.port';
 import { OutboxRelay } from './outbox-relay';
-import { createMessagingDatabase, type MessagingDatabase } from './test-support/messaging-database';
-import { sleep, waitFor } from './test-support/test-events';
+import { createMessagingDatabase, type MessagingDatabase } from './__tests__/messaging-database';
+import { sleep, waitFor } from './__tests__/test-events';
 import { baseHeaders, encodeJson, HEADER, SCHEMA } from './wire-format';
 
 const DELIVERY = { ackWaitMs: 1_000, backoffMs: [50, 100], maxDeliver: 3 };

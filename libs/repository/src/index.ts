@@ -57,3 +57,5 @@ export * from './engine/garbage-collector';
 export * from './engine/repository-checker';
 export * from './engine/repository-stats';
 export * from './engine/open-repository';
+/** Deterministic mail and byte generators for tests and `npm run bench:repo`. */
+export * as repositoryFixtures from './testing/fixtures';

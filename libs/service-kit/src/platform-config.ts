@@ -32,12 +32,15 @@ export function portSetting(defaultPort: number) {
 }
 
 /**
- * Where backup data lives, for the services that read or write it: `file:///abs/folder`
- * (the embedded default) or `s3://bucket/prefix` (MinIO or any S3-compatible store, with
- * HOLDFAST_S3_ENDPOINT and the standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
+ * Where backup data lives, for the services that read or write it (see @holdfast/repository):
+ * a folder (`/var/lib/holdfast/repository` or `file:///...`, the embedded default) or
+ * `s3://bucket/prefix?endpoint=http://minio:9000&region=us-east-1` (credentials in the standard
+ * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). The password unlocks the repository's master key.
  */
 export const repositorySettings = {
-  HOLDFAST_REPOSITORY_URL: z.string().regex(/^(file|s3):\/\/.+/, 'expected file:///folder or s3://bucket/prefix'),
-  HOLDFAST_S3_ENDPOINT: z.string().url().optional(),
-  HOLDFAST_S3_REGION: z.string().default('us-east-1'),
+  HOLDFAST_REPOSITORY: z
+    .string()
+    .min(1)
+    .refine((v) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(v) || /^(file|s3):\/\//.test(v), 'expected a folder, file:///folder or s3://bucket/prefix'),
+  HOLDFAST_REPOSITORY_PASSWORD: z.string().min(8, 'expected at least 8 characters'),
 } as const;

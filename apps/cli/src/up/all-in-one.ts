@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { bootServices, createPlatform, createRootLogger, type RunningServices } from '@holdfast/service-kit';
 import { allServices } from './all-services';
 import { chooseBus, type BusChoice } from './bus-choice';
 import { chooseDatabase, type DatabaseChoice } from './database-choice';
-import { fileSecret, newAdminToken, newMasterKey } from './data-dir';
+import { fileSecret, newAdminToken, newMasterKey, newRepositoryPassword } from './data-dir';
 
 export interface AllInOneOptions {
   /** Where the embedded Postgres, the repository, exports, secrets and logs live. */
@@ -85,7 +84,8 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
       HOLDFAST_NAMESPACE: namespace,
       HOLDFAST_ADMIN_TOKEN: token,
       HOLDFAST_MASTER_KEY: env.HOLDFAST_MASTER_KEY || fileSecret(dataDir, 'master-key', newMasterKey),
-      HOLDFAST_REPOSITORY_URL: env.HOLDFAST_REPOSITORY_URL || pathToFileURL(path.join(dataDir, 'repository')).toString(),
+      HOLDFAST_REPOSITORY: env.HOLDFAST_REPOSITORY || path.join(dataDir, 'repository'),
+      HOLDFAST_REPOSITORY_PASSWORD: env.HOLDFAST_REPOSITORY_PASSWORD || fileSecret(dataDir, 'repository-password', newRepositoryPassword),
       HOLDFAST_EXPORT_DIR: env.HOLDFAST_EXPORT_DIR || path.join(dataDir, 'exports'),
       HOLDFAST_LOG_LEVEL: level,
     };

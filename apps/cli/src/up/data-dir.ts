@@ -21,3 +21,4 @@ export function fileSecret(dataDir: string, name: string, create: () => string):
 
 export const newAdminToken = () => `hf_${randomBytes(32).toString('base64url')}`;
 export const newMasterKey = () => randomBytes(32).toString('base64');
+export const newRepositoryPassword = () => randomBytes(24).toString('base64url');

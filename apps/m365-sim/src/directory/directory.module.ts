@@ -5,6 +5,7 @@
 import { randomBytes, X509Certificate, createHash } from 'node:crypto';
 import { GraphHttpError } from '../framework/graph-error';
 import { GRAPH_APP_ID } from '../framework/permissions';
+import { ChangeLog } from '../framework/delta';
 import type { GraphRequest, SimContext, SimModule, Permission } from '../framework/sim-types';
 import type { SimApplication, SimGroup, SimKeyCredential, SimUser, TenantState, SimServicePrincipal, SimAppRoleAssignment } from '../framework/world';
 import { CLOUDS } from '../framework/world';
@@ -189,8 +190,14 @@ function keyCredentialFrom(world: SimContext['world'], k: Record<string, unknown
   };
 }
 
+/** Change logs for /users/delta and /groups/delta (rebuilt by the appliers at replay). */
+export function directoryLogs(ctx: SimContext, t: TenantState): { users: ChangeLog; groups: ChangeLog } {
+  return ctx.world.moduleState(t, 'directory.delta', () => ({ users: new ChangeLog(), groups: new ChangeLog() }));
+}
+
 function registerJournal(ctx: SimContext): void {
   const w = ctx.world;
+  const logs = (t: TenantState) => directoryLogs(ctx, t);
   w.onJournal<{ app: SimApplication }>('directory.applicationCreated', (t, d) => {
     t.applications.set(d.app.id, structuredClone(d.app));
   });
@@ -213,6 +220,7 @@ function registerJournal(ctx: SimContext): void {
   w.onJournal<{ user: SimUser }>('directory.userCreated', (t, d) => {
     t.users.set(d.user.id, structuredClone(d.user));
     t.usersByUpn.set(d.user.userPrincipalName.toLowerCase(), d.user.id);
+    logs(t).users.record(d.user.id, 'created');
   });
   w.onJournal<{ id: string }>('directory.userDeleted', (t, d, e) => {
     const u = t.users.get(d.id);
@@ -221,6 +229,7 @@ function registerJournal(ctx: SimContext): void {
     t.usersByUpn.delete(u.userPrincipalName.toLowerCase());
     u.deletedDateTime = e.at;
     t.deletedUsers.set(u.id, u);
+    logs(t).users.record(u.id, 'changed'); // soft delete: @removed reason "changed"
   });
   w.onJournal<{ id: string }>('directory.userRestored', (t, d) => {
     const u = t.deletedUsers.get(d.id);
@@ -229,15 +238,18 @@ function registerJournal(ctx: SimContext): void {
     delete u.deletedDateTime;
     t.users.set(u.id, u);
     t.usersByUpn.set(u.userPrincipalName.toLowerCase(), u.id);
+    logs(t).users.record(u.id, 'updated');
   });
   w.onJournal<{ id: string; licensed: boolean }>('directory.licenseSet', (t, d) => {
     const u = t.users.get(d.id);
     if (!u) return;
     u.assignedLicenses = d.licensed ? [{ skuId: SKU_E3, disabledPlans: [] }] : [];
     if (u.mailbox !== 'shared') u.mailbox = d.licensed ? 'user' : 'none';
+    logs(t).users.record(u.id, 'updated');
   });
   w.onJournal<{ group: SimGroup }>('directory.groupCreated', (t, d) => {
     t.groups.set(d.group.id, structuredClone(d.group));
+    logs(t).groups.record(d.group.id, 'created');
   });
   w.onJournal<{ id: string }>('directory.groupDeleted', (t, d, e) => {
     const g = t.groups.get(d.id);
@@ -245,6 +257,7 @@ function registerJournal(ctx: SimContext): void {
     t.groups.delete(d.id);
     g.deletedDateTime = e.at;
     t.deletedGroups.set(g.id, g);
+    logs(t).groups.record(g.id, 'changed');
   });
 }
 
@@ -399,6 +412,36 @@ function registerRoutes(ctx: SimContext): void {
       ctx.odata.page(req, res, [sku(SKU_E3, 'SPE_E3'), sku(SKU_E5, 'SPE_E5')], { defaultPageSize: 100, maxPageSize: 999, context: ctxUrl(req, 'subscribedSkus') });
     },
   });
+
+  // ---- delta (users, groups)
+  for (const kind of ['users', 'groups'] as const) {
+    ctx.route({
+      name: `directory.${kind}.delta`,
+      method: 'GET',
+      path: `/${kind}/delta`,
+      roles: kind === 'users' ? USER_READ : GROUP_READ,
+      service: 'directory',
+      handler: (req, res) => {
+        const t = req.tenant;
+        const log = directoryLogs(ctx, t)[kind];
+        const map = (kind === 'users' ? t.users : t.groups) as Map<string, SimUser | SimGroup>;
+        ctx.delta.respond<SimUser | SimGroup>(req, res, {
+          module: 'directory',
+          collection: `directory:${t.id}:${kind}`,
+          log,
+          all: () => [...map.values()],
+          get: (id) => map.get(id),
+          id: (x) => x.id,
+          render: (x) => (kind === 'users' ? renderUser(x as SimUser) : renderGroup(x as SimGroup)),
+          renderRemoved: (id, reason) => ({ id, '@removed': { reason } }),
+          defaultPageSize: 100,
+          maxPageSize: 999,
+          bind: req.query.$select ? { $select: req.query.$select } : undefined,
+          context: ctxUrl(req, kind),
+        });
+      },
+    });
+  }
 
   // ---- users
   ctx.route({
@@ -790,6 +833,8 @@ function registerSamples(ctx: SimContext): void {
   const first = (t: TenantState) => [...t.users.values()][0]?.id;
   ctx.sample({ name: 'users', entityType: 'microsoft.graph.user', collection: true, url: () => '/users?$select=id,displayName,givenName,surname,userPrincipalName,mail,mailNickname,jobTitle,department,accountEnabled,assignedLicenses,createdDateTime,usageLocation,userType,proxyAddresses,businessPhones,mobilePhone,officeLocation,preferredLanguage,deletedDateTime' });
   ctx.sample({ name: 'user', entityType: 'microsoft.graph.user', collection: false, url: (t) => `/users/${first(t)}` });
+  ctx.sample({ name: 'users delta', entityType: 'microsoft.graph.user', collection: true, url: () => '/users/delta' });
+  ctx.sample({ name: 'groups delta', entityType: 'microsoft.graph.group', collection: true, url: () => '/groups/delta' });
   ctx.sample({ name: 'groups', entityType: 'microsoft.graph.group', collection: true, url: () => '/groups' });
   ctx.sample({ name: 'group members', entityType: 'microsoft.graph.directoryObject', collection: true, url: (t) => `/groups/${[...t.groups.keys()][0]}/members` });
   ctx.sample({ name: 'organization', entityType: 'microsoft.graph.organization', collection: true, url: () => '/organization' });

@@ -15,6 +15,8 @@ export interface Resolved {
 
 export const J = {
   folderCreated: 'exchange.folderCreated',
+  folderMoved: 'exchange.folderMoved',
+  folderDeleted: 'exchange.folderDeleted',
   messageCreated: 'exchange.messageCreated',
   messageUpdated: 'exchange.messageUpdated',
   messageMoved: 'exchange.messageMoved',

@@ -50,10 +50,10 @@ function ids(mb: MailboxState, v: { key: string; folderKey: string }) {
   return { id: new IdMinter(mb.userId, false).message(v), immutableId: new IdMinter(mb.userId, true).message(v), folderId: new IdMinter(mb.userId, false).folder(v.folderKey) };
 }
 
-export async function importEml(x: ExchangeContext, tenant: TenantState, mb: MailboxState, folder: FolderState, bytes: Buffer) {
+export async function importEml(x: ExchangeContext, tenant: TenantState, mb: MailboxState, folder: FolderState, bytes: Buffer, isRead = true) {
   const at = new Date().toISOString();
   const { content, attachments } = await contentFromMime(x, bytes, at);
-  const key = commitMessageCreated(x, tenant, mb, folder, content, attachments, { isRead: true, isDraft: false }, {}, at);
+  const key = commitMessageCreated(x, tenant, mb, folder, content, attachments, { isRead, isDraft: false }, {}, at);
   return ids(mb, x.store.message(mb, key)!);
 }
 
@@ -85,10 +85,8 @@ export function registerExchangeControl(x: ExchangeContext): void {
         const now = new Date().toISOString();
         let g = generateMessage(store.seed, { address: mb.address, displayName: mb.displayName }, 2_000_000_000 + (hash32(nonce) % 100_000_000), { epoch: now, position: 0, spacingMs: 1000 });
         if (p.subject) g = { ...g, subject: p.subject };
-        out.push(await importEml(x, tenant, mb, folder, renderMime(g)));
         // new mail is unread
-        const key = x.messageKey(mb, out[out.length - 1].immutableId);
-        ctx.world.commit(J.messageUpdated, tenant, { userId: mb.userId, key, isRead: false });
+        out.push(await importEml(x, tenant, mb, folder, renderMime(g), false));
       }
       return { messages: out };
     },

@@ -190,8 +190,13 @@ describe('exchange (simulated Outlook through the official Graph SDK)', () => {
     const immutable = await client.api(`/users/${upn}/messages/${toMove.id}`).header('Prefer', 'IdType="ImmutableId"').select('id').get();
     expect(immutable.id).not.toBe(toMove.id);
 
+    const archiveCreated = await allPages(client, `/users/${upn}/mailFolders/archive/messages/delta?changeType=created&$select=subject`);
+    const inboxDeleted = await allPages(client, `/users/${upn}/mailFolders/inbox/messages/delta?changeType=deleted&$select=subject`);
+
     const arrived = await sim.control('POST', `/tenants/${tenant}/mutations/exchange.newMail`, { user: upn, count: 2, subject: 'Fresh news' });
     const moved = await sim.control('POST', `/tenants/${tenant}/mutations/exchange.moveMessage`, { user: upn, messageId: toMove.id, toFolder: 'archive' });
+    // changed again after the move: still a creation for the archive's changeType=created round
+    await sim.control('POST', `/tenants/${tenant}/mutations/exchange.editMessage`, { user: upn, messageId: moved.id, flagStatus: 'flagged' });
     await sim.control('POST', `/tenants/${tenant}/mutations/exchange.deleteMessage`, { user: upn, messageId: toDelete.id, permanent: true });
     await sim.control('POST', `/tenants/${tenant}/mutations/exchange.editMessage`, { user: upn, messageId: toRead.id, isRead: true });
 
@@ -211,7 +216,13 @@ describe('exchange (simulated Outlook through the official Graph SDK)', () => {
     expect(again.id).toBe(immutable.id);
     expect(again.parentFolderId).toBe((await client.api(`/users/${upn}/mailFolders/archive`).get()).id);
 
-    // the archive's delta sees the move as a creation
+    // changeType narrows later rounds: the archive sees only the arrival, the inbox only removals
+    const created = (await allPages(client, archiveCreated.deltaLink!)).items;
+    expect(created.map((m: any) => m.id)).toEqual([moved.id]);
+    const removals = (await allPages(client, inboxDeleted.deltaLink!)).items;
+    expect(removals.map((m: any) => m.id).sort()).toEqual([toMove.id, toDelete.id].sort());
+    expect(removals.every((m: any) => m['@removed'])).toBe(true);
+
     await sim.control('POST', '/delta/expire', { tenant: 'contoso', prefix: 'mail:' });
     const err = await graphError(client.api(round.deltaLink!).get());
     expect(err.statusCode).toBe(410);
@@ -228,6 +239,8 @@ describe('exchange (simulated Outlook through the official Graph SDK)', () => {
     const raw = Buffer.from(await client.api(`/users/${upn}/messages/${seeded.id}/attachments/${file.id}/$value`).responseType(ResponseType.ARRAYBUFFER).get());
     expect(raw.length).toBe(file.size);
     if (file.contentBytes) expect(Buffer.from(file.contentBytes, 'base64').equals(raw)).toBe(true);
+    const expanded = await client.api(`/users/${upn}/messages/${seeded.id}`).select('subject').expand('attachments').get();
+    expect(expanded.attachments.map((a: any) => a.id)).toEqual(list.map((a: any) => a.id));
 
     const draft = await client.api(`/users/${upn}/messages`).post({ subject: 'Restore with big attachment', body: { contentType: 'text', content: 'hi' } });
     expect(draft.isDraft).toBe(true);
@@ -271,6 +284,15 @@ describe('exchange (simulated Outlook through the official Graph SDK)', () => {
     expect(dup.code).toBe('ErrorFolderExists');
     const child = await client.api(`/users/${other}/mailFolders/${folder.id}/childFolders`).post({ displayName: 'Sub' });
     expect(child.parentFolderId).toBe(folder.id);
+    // deleting a folder moves it to Deleted Items; deleting it there purges it (and folder delta says so)
+    const folders = await allPages(client, `/users/${other}/mailFolders/delta`);
+    await client.api(`/users/${other}/mailFolders/${child.id}`).delete();
+    expect((await client.api(`/users/${other}/mailFolders/${child.id}`).get()).parentFolderId).toBe((await client.api(`/users/${other}/mailFolders/deleteditems`).get()).id);
+    await client.api(`/users/${other}/mailFolders/${child.id}`).delete();
+    expect((await graphError(client.api(`/users/${other}/mailFolders/${child.id}`).get())).statusCode).toBe(404);
+    expect((await graphError(client.api(`/users/${other}/mailFolders/inbox`).delete())).statusCode).toBe(403);
+    const folderChanges = await allPages(client, folders.deltaLink!);
+    expect(folderChanges.items.find((f: any) => f.id === child.id)).toEqual({ id: child.id, '@removed': { reason: 'deleted' } });
 
     const bad = await graphError(client.api(`/users/${other}/mailFolders/${folder.id}/messages`).header('Content-Type', 'text/plain').post('this is not base64!'));
     expect(bad.statusCode).toBe(400);

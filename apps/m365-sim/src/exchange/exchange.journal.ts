@@ -7,6 +7,8 @@ import { MailboxStore } from './mailbox-store';
 export function registerExchangeJournal(world: World, store: MailboxStore): void {
   const mb = (tenant: Parameters<Parameters<World['onJournal']>[1]>[0], userId: string) => store.mailboxById(tenant, userId);
   world.onJournal<{ userId: string; key: string; parentKey: string; displayName: string; isHidden?: boolean }>(J.folderCreated, (t, d, e) => store.applyFolderCreated(mb(t, d.userId), d, e.at));
+  world.onJournal<{ userId: string; key: string; toParentKey: string }>(J.folderMoved, (t, d) => store.applyFolderMoved(mb(t, d.userId), d));
+  world.onJournal<{ userId: string; key: string }>(J.folderDeleted, (t, d) => store.applyFolderDeleted(mb(t, d.userId), d));
   world.onJournal<{ userId: string } & Parameters<MailboxStore['applyMessageCreated']>[1]>(J.messageCreated, (t, d, e) => store.applyMessageCreated(mb(t, d.userId), d, e.at));
   world.onJournal<{ userId: string } & Parameters<MailboxStore['applyMessageUpdated']>[1]>(J.messageUpdated, (t, d, e) => store.applyMessageUpdated(mb(t, d.userId), d, e.at));
   world.onJournal<{ userId: string; key: string; toFolderKey: string; reason?: 'changed' | 'deleted' }>(J.messageMoved, (t, d, e) => store.applyMessageMoved(mb(t, d.userId), d, e.at));

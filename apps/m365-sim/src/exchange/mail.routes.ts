@@ -5,7 +5,7 @@ import { GraphHttpError } from '../framework/graph-error';
 import { filterProperties } from '../framework/odata';
 import type { GraphRequest, GraphResponse } from '../framework/sim-types';
 import { ExchangeContext, J, notFoundItem } from './exchange-context';
-import { IdMinter, renderFolder, renderMessage } from './exchange-render';
+import { IdMinter, renderAttachment, renderFolder, renderMessage } from './exchange-render';
 import type { FolderState, MailboxState } from './mailbox-model';
 import { MessageView } from './mailbox-store';
 import { ROOT_KEY } from './mail-folder-seed';
@@ -33,11 +33,17 @@ export function expandedExtendedIds(req: GraphRequest): string[] | undefined {
   return [...e.matchAll(/id\s+eq\s+'([^']+)'/gi)].map((m) => m[1]);
 }
 
+/** `$expand=attachments` (full attachments inline, as Graph does). */
+function withAttachments(mb: MailboxState, v: MessageView, ids: IdMinter, req: GraphRequest, out: Record<string, unknown>): Record<string, unknown> {
+  if (/(^|,)\s*attachments\b/i.test(req.odata.expand ?? '')) out.attachments = v.attachments().map((a) => renderAttachment(v.key, a, ids));
+  return out;
+}
+
 /** A change log that only shows some kinds of change (`changeType=created|updated|deleted`). */
 class KindFilteredLog extends ChangeLog {
   constructor(
     private readonly inner: ChangeLog,
-    private readonly keep: (c: Change) => boolean,
+    private readonly keep: (c: Change, from: number) => boolean,
   ) {
     super();
   }
@@ -47,7 +53,7 @@ class KindFilteredLog extends ChangeLog {
   }
 
   override since(from: number, upto?: number): Change[] {
-    return this.inner.since(from, upto).filter(this.keep);
+    return this.inner.since(from, upto).filter((c) => this.keep(c, from));
   }
 }
 
@@ -126,6 +132,25 @@ export function registerMailRoutes(x: ExchangeContext): void {
       res.json({ '@odata.context': ctxUrl(req, 'mailFolders/$entity'), ...ctx.odata.applySelect(folderJson(mb, f, ids), req.odata.select) });
     },
   });
+  ctx.route({
+    name: 'exchange.mailFolders.delete',
+    method: 'DELETE',
+    path: '/users/:userId/mailFolders/:folderId',
+    roles: WRITE,
+    service: 'outlook',
+    throttle,
+    handler: (req, res) => {
+      const { mb } = x.resolve(req);
+      const f = x.folder(mb, req.params.folderId);
+      if (f.wellKnownName || f.parentKey === null) throw new GraphHttpError(403, 'ErrorDeleteDistinguishedFolder', 'Distinguished folders cannot be deleted.');
+      // like Outlook: first into Deleted Items, purged when deleted from there
+      let inDeleted = false;
+      for (let p: string | null = f.parentKey; p; p = mb.folders.get(p)?.parentKey ?? null) if (p === 'deleteditems') inDeleted = true;
+      if (inDeleted) ctx.world.commit(J.folderDeleted, req.tenant, { userId: mb.userId, key: f.key });
+      else ctx.world.commit(J.folderMoved, req.tenant, { userId: mb.userId, key: f.key, toParentKey: 'deleteditems' });
+      res.empty(204);
+    },
+  });
   ctx.route({ name: 'exchange.mailFolders.list', method: 'GET', path: '/users/:userId/mailFolders', roles: READ, service: 'outlook', throttle, handler: (req, res) => listFolders(req, res, undefined) });
   ctx.route({ name: 'exchange.mailFolders.create', method: 'POST', path: '/users/:userId/mailFolders', roles: WRITE, service: 'outlook', throttle, handler: (req, res) => createFolder(req, res, ROOT_KEY) });
   ctx.route({
@@ -166,9 +191,10 @@ export function registerMailRoutes(x: ExchangeContext): void {
       if (changeType && !['created', 'updated', 'deleted'].includes(changeType)) throw new GraphHttpError(400, 'ErrorInvalidUrlQuery', `Invalid changeType '${changeType}'.`);
       const log =
         changeType === 'created'
-          ? new KindFilteredLog(f.log, (c) => c.kind === 'created')
+          ? // arrived in this round, even if changed again since
+            new KindFilteredLog(f.log, (c, from) => c.kind === 'created' || (c.kind === 'updated' && (f.arrived.get(c.id) ?? 0) > from))
           : changeType === 'updated'
-            ? new KindFilteredLog(f.log, (c) => c.kind === 'updated')
+            ? new KindFilteredLog(f.log, (c, from) => c.kind === 'updated' && (f.arrived.get(c.id) ?? 0) <= from)
             : changeType === 'deleted'
               ? new KindFilteredLog(f.log, (c) => c.kind === 'deleted' || c.kind === 'changed')
               : f.log;
@@ -187,8 +213,8 @@ export function registerMailRoutes(x: ExchangeContext): void {
         collection: `mail:${mb.userId}:${f.key}${ids.immutable ? ':immutable' : ''}`,
         log,
         all: () => [...store.messageKeys(mb, f)].filter((k) => !received || received(store.receivedOf(mb, k))),
-        // still existing elsewhere (moved) => out of scope => @removed 'changed'
-        get: (key) => (store.folderOfMessage(mb, key) ? key : undefined),
+        // moved elsewhere => out of scope => @removed 'changed'; soft-deleted (in Recoverable Items) => 'deleted'
+        get: (key) => (f.log.last(key)?.kind !== 'deleted' && store.folderOfMessage(mb, key) ? key : undefined),
         id: (key) => {
           // the framework sorts by id; encode each once
           let id = idCache.get(key);
@@ -234,7 +260,10 @@ export function registerMailRoutes(x: ExchangeContext): void {
     ctx.odata.page(req, res, keys, {
       defaultPageSize: 10,
       maxPageSize: 1000,
-      render: (k) => renderMessage(mb, store.message(mb, k)!, ids, { select: req.odata.select, extendedIds }),
+      render: (k) => {
+        const v = store.message(mb, k)!;
+        return withAttachments(mb, v, ids, req, renderMessage(mb, v, ids, { select: req.odata.select, extendedIds }));
+      },
       applyFilter: false,
       applyOrderBy: !!ob && ob.prop.toLowerCase() !== 'receiveddatetime',
       context: ctxUrl(req, 'messages'),
@@ -342,8 +371,10 @@ export function registerMailRoutes(x: ExchangeContext): void {
         throw notFoundItem();
       }
       if (req.prefer.immutableId) res.header('Preference-Applied', 'IdType="ImmutableId"');
-      const out = renderMessage(mb, v, ids, { select: req.odata.select, extendedIds: expandedExtendedIds(req) });
-      res.json({ '@odata.context': ctxUrl(req, 'messages/$entity'), ...ctx.odata.applySelect(out, req.odata.select) });
+      const out = withAttachments(mb, v, ids, req, renderMessage(mb, v, ids, { select: req.odata.select, extendedIds: expandedExtendedIds(req) }));
+      const selected = ctx.odata.applySelect(out, req.odata.select);
+      if (out.attachments) selected.attachments = out.attachments;
+      res.json({ '@odata.context': ctxUrl(req, 'messages/$entity'), ...selected });
     },
   });
 

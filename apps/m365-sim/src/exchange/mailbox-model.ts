@@ -36,6 +36,8 @@ export interface FolderState {
   stored: Set<string>;
   /** Changes of the folder's messages (delta). */
   log: ChangeLog;
+  /** Sequence at which each message last arrived in the folder (for `changeType=created`). */
+  arrived: Map<string, number>;
   /** Bumped on any change to the folder's messages (cache key for counts). */
   version: number;
   createdDateTime?: string;

@@ -159,6 +159,7 @@ export class MailboxStore {
         drafts: !!f.drafts,
         stored: new Set(),
         log: new ChangeLog(),
+        arrived: new Map(),
         version: 0,
       });
       if (f.wellKnownName) wellKnown.set(f.wellKnownName, f.key);
@@ -506,12 +507,36 @@ export class MailboxStore {
       drafts: false,
       stored: new Set(),
       log: new ChangeLog(),
+      arrived: new Map(),
       version: 0,
       createdDateTime: at,
     });
     mb.folderLog.record(d.key, 'created');
     const parent = mb.folders.get(d.parentKey);
     if (parent) mb.folderLog.record(parent.key, 'updated');
+  }
+
+  /** A folder (with its subtree) moves under another parent, as deleting a folder in Outlook does. */
+  applyFolderMoved(mb: MailboxState, d: { key: string; toParentKey: string }): void {
+    const f = mb.folders.get(d.key);
+    const to = mb.folders.get(d.toParentKey);
+    if (!f || !to || f.parentKey === to.key) return;
+    const from = f.parentKey;
+    f.parentKey = to.key;
+    mb.folderLog.record(f.key, 'updated');
+    if (from) mb.folderLog.record(from, 'updated');
+    mb.folderLog.record(to.key, 'updated');
+  }
+
+  /** A folder and its subtree are purged with their messages. */
+  applyFolderDeleted(mb: MailboxState, d: { key: string }): void {
+    const f = mb.folders.get(d.key);
+    if (!f) return;
+    for (const child of [...mb.folders.values()].filter((c) => c.parentKey === f.key)) this.applyFolderDeleted(mb, { key: child.key });
+    for (const key of [...this.messageKeys(mb, f)]) this.applyMessageDeleted(mb, { key });
+    mb.folders.delete(f.key);
+    mb.folderLog.record(f.key, 'deleted');
+    if (f.parentKey) mb.folderLog.record(f.parentKey, 'updated');
   }
 
   applyMessageCreated(mb: MailboxState, d: { key: string; folderKey: string; content: StoredContent; isRead: boolean; isDraft: boolean; flag?: FollowupFlagJson; categories?: string[]; extended?: MessageRecord['extended']; attachments?: AttachmentRecord[] }, at: string): void {
@@ -533,7 +558,7 @@ export class MailboxStore {
     });
     f.stored.add(d.key);
     this.touchFolder(f);
-    f.log.record(d.key, 'created');
+    f.arrived.set(d.key, f.log.record(d.key, 'created'));
     mb.folderLog.record(f.key, 'updated');
   }
 
@@ -601,7 +626,7 @@ export class MailboxStore {
     rec.version++;
     to.stored.add(rec.key);
     this.touchFolder(to);
-    to.log.record(rec.key, 'created');
+    to.arrived.set(rec.key, to.log.record(rec.key, 'created'));
     mb.folderLog.record(from.key, 'updated');
     mb.folderLog.record(to.key, 'updated');
   }

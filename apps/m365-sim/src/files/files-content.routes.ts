@@ -28,6 +28,10 @@ export function registerContentRoutes(ctx: SimContext, fa: FilesAccess, routes: 
     name: 'files.download',
     method: ['GET', 'HEAD'],
     path: 'files/download/:token',
+    throttle: (req) => {
+      const p = ctx.content.verify<DownloadTokenPayload>(req.params.token);
+      return p ? { tenantId: p.t, appId: p.a ?? 'content', scopes: [{ kind: 'sharepoint', ru: 1 }] } : undefined;
+    },
     handler: (req: ContentRequest, res: GraphResponse) => {
       const p = ctx.content.verify<DownloadTokenPayload>(req.params.token);
       if (!p) throw new GraphHttpError(401, 'unauthenticated', 'The download URL is invalid or has expired.');

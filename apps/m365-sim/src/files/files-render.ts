@@ -32,10 +32,13 @@ export interface DownloadTokenPayload {
   d: string; // drive id
   i: string; // item id
   v: string; // version id
+  a?: string; // app id
 }
 
 export interface RenderContext {
   tenantId: string;
+  /** Calling application: downloads count against its SharePoint budget. */
+  appId?: string;
   content: ContentApi;
   /** Leave out parentReference.path (delta). */
   delta?: boolean;
@@ -44,7 +47,7 @@ export interface RenderContext {
 }
 
 export function downloadUrl(rc: RenderContext, item: ItemRecord, version: VersionRecord): string {
-  const token = rc.content.sign({ t: rc.tenantId, d: item.driveId, i: item.id, v: version.id } satisfies DownloadTokenPayload, 3600);
+  const token = rc.content.sign({ t: rc.tenantId, d: item.driveId, i: item.id, v: version.id, a: rc.appId } satisfies DownloadTokenPayload, 3600);
   return rc.content.url(`files/download/${token}`);
 }
 

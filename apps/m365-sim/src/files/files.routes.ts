@@ -127,7 +127,7 @@ export class FilesRoutes {
   ) {}
 
   rc(req: GraphRequest, delta = false): RenderContext {
-    return { tenantId: req.tenant.id, content: this.ctx.content, delta };
+    return { tenantId: req.tenant.id, appId: req.app.appId, content: this.ctx.content, delta };
   }
 
   item(req: GraphRequest, store: DriveStore, it: ItemRecord, delta = false): Record<string, unknown> {

@@ -176,6 +176,14 @@ export class DeltaApi {
     const dp = o.deltaParam ?? '$deltatoken';
     const sp = o.skipParam ?? '$skiptoken';
     const raw = req.query[sp] ?? req.query[dp];
+    if (raw === 'latest') {
+      // start from now: an empty page and a deltaLink at the head
+      const next = this.encode({ m: o.module, c: o.collection, t: req.tenant.id, p: o.log.head, q: o.bind });
+      const strip: Record<string, undefined> = {};
+      for (const k of Object.keys(req.query)) strip[k] = undefined;
+      res.json({ ...(o.context ? { '@odata.context': o.context } : {}), '@odata.deltaLink': this.odata.link(req, { ...strip, ...(o.bind ?? {}), [dp]: next }), value: [] });
+      return;
+    }
     let st: DeltaTokenState;
     if (raw) st = this.decode(req, raw, { module: o.module, collection: o.collection, expiredError: o.expiredError });
     else st = { m: o.module, c: o.collection, t: req.tenant.id, p: 0, i: true, q: o.bind, e: 0 };
@@ -214,8 +222,8 @@ export class DeltaApi {
       for (let k = offset; k < Math.min(total, offset + size); k++) {
         const c = changes[k];
         const item = o.get(c.id);
-        if (c.kind === 'deleted' || !item) out.push(removed(c.id, 'deleted'));
-        else if (!inScope(item) || c.kind === 'changed') out.push(removed(c.id, 'changed'));
+        if (c.kind === 'changed' || (item && !inScope(item))) out.push(removed(c.id, 'changed'));
+        else if (c.kind === 'deleted' || !item) out.push(removed(c.id, 'deleted'));
         else out.push(this.odata.applySelect(o.render(item), select));
       }
       more = offset + size < total;

@@ -45,7 +45,7 @@ import type {
   SimOptions,
   ThrottleScope,
 } from './sim-types';
-import { ensureTls, type TlsMaterial } from '../identity/tls';
+import { ensureTls, pregenerateKeys, type TlsMaterial } from '../identity/tls';
 import { TokenService } from '../identity/tokens';
 import { IdentityService } from '../identity/identity.service';
 import { seedTenants, type SimConfig } from '../directory/directory.seed';
@@ -57,6 +57,15 @@ interface CompiledRoute<S> {
   methods: Set<string>;
   pattern: CompiledPattern;
   module: string;
+  /** registration order (first registered match wins) */
+  order?: number;
+}
+
+/** First path segment of a string pattern when it is a literal, else undefined. */
+function firstLiteral(path: string | RegExp): string | undefined {
+  if (typeof path !== 'string') return undefined;
+  const seg = path.replace(/^\/+/, '').split('/')[0];
+  return seg && !seg.startsWith(':') && !seg.startsWith('*') ? seg.toLowerCase() : undefined;
 }
 
 export interface ConnectionInfo {
@@ -197,6 +206,7 @@ export class Sim implements SimContext {
       throttle: o.throttle ?? 'realistic',
       timeScale: o.timeScale ?? 1,
     };
+    await pregenerateKeys(stateDir);
     const sim = new Sim(options, config, !!o.quiet, o.modules);
     if (o.seed !== undefined && o.seed !== config.seed) sim.log('state dir already seeded: keeping its seed', { stored: config.seed, asked: o.seed });
     sim.tls = ensureTls(stateDir);
@@ -228,9 +238,38 @@ export class Sim implements SimContext {
 
   // ------------------------------------------------------------ registration (SimContext)
 
+  /** Routes by first literal segment; `generic` holds RegExp and parameter-first patterns. */
+  private routeIndex = new Map<string, CompiledRoute<RouteSpec>[]>();
+  private genericRoutes: CompiledRoute<RouteSpec>[] = [];
+
   route(spec: RouteSpec): void {
     const methods = new Set(Array.isArray(spec.method) ? spec.method : [spec.method]);
-    this.routes.push({ spec, methods, pattern: compilePattern(spec.path), module: this.currentModule });
+    const r: CompiledRoute<RouteSpec> = { spec, methods, pattern: compilePattern(spec.path), module: this.currentModule, order: this.routes.length };
+    this.routes.push(r);
+    const first = firstLiteral(spec.path);
+    if (first === undefined) this.genericRoutes.push(r);
+    else {
+      const l = this.routeIndex.get(first) ?? [];
+      l.push(r);
+      this.routeIndex.set(first, l);
+    }
+  }
+
+  /** Candidate routes for a path, in registration order. */
+  private candidates(path: string): CompiledRoute<RouteSpec>[] {
+    const seg = path.replace(/^\/+/, '').split('/')[0].toLowerCase();
+    const a = this.routeIndex.get(seg) ?? [];
+    const b = this.genericRoutes;
+    if (!b.length) return a;
+    if (!a.length) return b;
+    const out: CompiledRoute<RouteSpec>[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      if (j >= b.length || (i < a.length && a[i].order! < b[j].order!)) out.push(a[i++]);
+      else out.push(b[j++]);
+    }
+    return out;
   }
 
   contentRoute(spec: ContentRouteSpec): void {
@@ -446,6 +485,8 @@ export class Sim implements SimContext {
     out.headers['Cache-Control'] ??= 'no-cache';
   }
 
+  private callerCache = new Map<string, CallerApp>();
+
   /** Verifies the bearer token for a Graph request. */
   authenticate(req: { headers: IncomingMessage['headers'] }): { tenant: TenantState; app: CallerApp } {
     const h = req.headers.authorization;
@@ -461,17 +502,23 @@ export class Sim implements SimContext {
       const want = `https://${CLOUDS[cloud].graphHost}`;
       if (claims.aud !== want && claims.aud !== `${want}/`) throw new GraphHttpError(401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.');
     }
-    const roles = new Set<string>();
-    for (const r of [...(claims.roles ?? []), ...(claims.scp ? claims.scp.split(' ') : [])]) {
-      roles.add(r);
-      for (const i of IMPLIED[r as Permission] ?? []) roles.add(i);
+    let app = this.callerCache.get(token);
+    if (!app) {
+      const roles = new Set<string>();
+      for (const r of [...(claims.roles ?? []), ...(claims.scp ? claims.scp.split(' ') : [])]) {
+        roles.add(r);
+        for (const i of IMPLIED[r as Permission] ?? []) roles.add(i);
+      }
+      app = { appId: claims.appid, roles, servicePrincipalId: claims.oid };
+      if (this.callerCache.size > 10_000) this.callerCache.clear();
+      this.callerCache.set(token, app);
     }
-    return { tenant, app: { appId: claims.appid, roles, servicePrincipalId: claims.oid } };
+    return { tenant, app };
   }
 
   private findRoute(method: string, path: string): { route?: CompiledRoute<RouteSpec>; params?: Record<string, string>; methodMismatch: boolean } {
     let methodMismatch = false;
-    for (const r of this.routes) {
+    for (const r of this.candidates(path)) {
       const params = matchPattern(r.pattern, path);
       if (!params) continue;
       if (!r.methods.has(method) && !(method === 'HEAD' && r.methods.has('GET'))) {

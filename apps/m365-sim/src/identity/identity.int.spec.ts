@@ -167,6 +167,26 @@ describe('identity (Entra ID simulator) with the official libraries', () => {
       const client = simulatorGraphClient(sim, { credential: cred });
       const org = await client.api('/organization').get();
       expect(org.value[0].id).toBe(sim.tenantId);
+      // the delegated admin token can register an application (device-code onboarding)
+      const app = await client.api('/applications').post({ displayName: 'Onboarded by device code' });
+      expect(app.appId).toBeTruthy();
+    });
+
+    it('on /organizations the approving user decides the tenant (US Gov DoD admin on login.microsoftonline.us)', async () => {
+      const dod = sim.tenant('northwinddod');
+      const cred = new DeviceCodeCredential({
+        tenantId: 'organizations',
+        clientId: AZURE_CLI,
+        userPromptCallback: (info: { userCode: string }) => {
+          void sim.control('POST', `/device-codes/${info.userCode}/approve`, { user: dod.adminUserPrincipalName });
+        },
+        ...simulatorIdentityOptions(sim, { tenant: 'northwinddod', useCloudHosts: true }),
+      } as never);
+      const tok = await cred.getToken('https://dod-graph.microsoft.us/.default');
+      const c = claimsOf(tok!.token);
+      expect(c.tid).toBe(dod.tenantId);
+      expect(c.aud).toBe('https://dod-graph.microsoft.us');
+      expect(c.upn).toBe(dod.adminUserPrincipalName);
     });
 
     it('fails with authorization_declined when declined', async () => {

@@ -393,7 +393,7 @@ export class IdentityService {
     if (!clientId) throw new AadError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
     this.checkPublicClient(t, clientId);
     const scope = form.get('scope') ?? '';
-    this.resourceOf(t, scope, false);
+    if (!multi) this.resourceOf(t, scope, false);
     const userCode = Array.from(randomBytes(9), (b) => 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'[b % 32]).join('');
     const deviceCode = randomBytes(48).toString('base64url');
     const scale = this.sim.throttle.scale;
@@ -420,7 +420,8 @@ export class IdentityService {
       let t = this.sim.world.tenant(dc.tenantId)!;
       if (dc.multi && user) {
         // on /organizations the signed-in user's home tenant (same cloud) decides
-        const home = this.sim.world.tenants().find((x) => x.cloud === t.cloud && this.sim.world.user(x, user));
+        const hosts = CLOUDS[t.cloud].loginHosts;
+        const home = this.sim.world.tenants().find((x) => CLOUDS[x.cloud].loginHosts.some((h) => hosts.includes(h)) && this.sim.world.user(x, user));
         if (home) t = home;
       }
       const u = user ? this.sim.world.user(t, user) : t.users.get(t.adminUserId);

@@ -4,7 +4,8 @@
  * our CA, for NODE_EXTRA_CA_CERTS of child processes.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { rootCertificates } from 'node:tls';
 import path from 'node:path';
 import forge from 'node-forge';
@@ -20,14 +21,28 @@ export interface TlsMaterial {
 
 const EXTRA_HOSTS = ['localhost', 'login.windows.net', 'sts.windows.net', 'graph.windows.net'];
 
-function rsaPair(): { pub: forge.pki.rsa.PublicKey; priv: forge.pki.rsa.PrivateKey; privPem: string } {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const privPem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  return {
-    pub: forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString()),
-    priv: forge.pki.privateKeyFromPem(privPem),
-    privPem,
-  };
+/** Generates the missing RSA keys of a state dir in parallel (startup of a fresh dir). */
+export async function pregenerateKeys(stateDir: string): Promise<void> {
+  const gen = promisify(generateKeyPair);
+  const wanted = [path.join(stateDir, 'tls', 'ca-key.pem'), path.join(stateDir, 'tls', 'server-key.pem'), path.join(stateDir, 'keys', 'signing-key.pem')];
+  await Promise.all(
+    wanted
+      .filter((p) => !existsSync(p))
+      .map(async (p) => {
+        const { privateKey } = await gen('rsa', { modulusLength: 2048 });
+        mkdirSync(path.dirname(p), { recursive: true });
+        writeFileSync(p, privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(), { mode: 0o600 });
+      }),
+  );
+}
+
+/** The RSA key at keyPath (generated when missing). */
+function rsaPair(keyPath: string): { pub: forge.pki.rsa.PublicKey; priv: forge.pki.rsa.PrivateKey; privPem: string } {
+  let privPem: string;
+  if (existsSync(keyPath)) privPem = readFileSync(keyPath, 'utf8');
+  else privPem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  const pubPem = createPublicKey(createPrivateKey(privPem)).export({ type: 'spki', format: 'pem' }).toString();
+  return { pub: forge.pki.publicKeyFromPem(pubPem), priv: forge.pki.privateKeyFromPem(privPem), privPem };
 }
 
 function serial(): string {
@@ -45,7 +60,7 @@ export function ensureTls(stateDir: string): TlsMaterial {
   const bundlePath = path.join(dir, 'ca-bundle.pem');
   if (!(existsSync(caPath) && existsSync(certPath) && existsSync(keyPath))) {
     const now = new Date();
-    const ca = rsaPair();
+    const ca = rsaPair(path.join(dir, 'ca-key.pem'));
     const caCert = forge.pki.createCertificate();
     caCert.publicKey = ca.pub;
     caCert.serialNumber = serial();
@@ -61,7 +76,7 @@ export function ensureTls(stateDir: string): TlsMaterial {
     ]);
     caCert.sign(ca.priv, forge.md.sha256.create());
 
-    const srv = rsaPair();
+    const srv = rsaPair(keyPath);
     const cert = forge.pki.createCertificate();
     cert.publicKey = srv.pub;
     cert.serialNumber = serial();

@@ -45,7 +45,8 @@ export class TokenService {
     const keyPath = path.join(dir, 'signing-key.pem');
     const certPath = path.join(dir, 'signing-cert.pem');
     if (!existsSync(keyPath) || !existsSync(certPath)) {
-      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const privateKey = existsSync(keyPath) ? createPrivateKey(readFileSync(keyPath)) : generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+      const publicKey = createPublicKey(privateKey);
       const privPem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
       const cert = forge.pki.createCertificate();
       cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());

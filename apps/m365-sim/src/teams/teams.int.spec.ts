@@ -77,6 +77,11 @@ describe('teams module with the official Graph client', () => {
     const png: ArrayBuffer = await client.api(src).responseType('arraybuffer' as never).get();
     expect(Buffer.from(png).subarray(1, 4).toString()).toBe('PNG');
 
+    const cut = [...round.items].sort((a, b) => (a.lastModifiedDateTime < b.lastModifiedDateTime ? -1 : 1))[9].lastModifiedDateTime;
+    const filtered = await all<Msg>(client, `${chan(channelId)}/messages/delta?$top=5&$filter=lastModifiedDateTime gt ${cut}`);
+    expect(filtered.items.map((m) => m.id).sort()).toEqual(round.items.filter((m) => m.lastModifiedDateTime > cut).map((m) => m.id).sort());
+    expect(filtered.pages).toBe(3);
+
     const deltaLink = round.last['@odata.deltaLink'] as string;
     expect((await client.api(deltaLink).get()).value).toEqual([]);
     const reply = await mutate('teams.postMessage', { teamId, channelId, replyToId: round.items[5].id, text: 'Antwort – ответ', image: true });

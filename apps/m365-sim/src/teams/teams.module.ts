@@ -6,7 +6,7 @@ import type { TenantState } from '../framework/world';
 import { filesAccessFor } from '../files/files-access-registry';
 import { renderItem } from '../files/files-render';
 import { userRef } from '../files/files-state';
-import { FILES_READ, RESYNC_REQUIRED } from '../files/files.routes';
+import { FILES_READ } from '../files/files.routes';
 import { generatePng } from './content/png-image';
 import { hostedContentId } from './generation/teams-generator';
 import { type ChannelRecord, type ConversationRecord, type MessageRecord, type PersonRef, TeamsError, TeamsStore } from './model/teams-store';
@@ -44,10 +44,14 @@ export const simModule: SimModule = {
   dependsOn: ['directory', 'files'],
   register(ctx: SimContext) {
     const opts = teamsOptions(ctx.options.seed, ctx.options.sizes);
+    const groupsSeen = new WeakMap<TeamsStore, number>();
     const state = (t: TenantState): TeamsStore => {
       const s = ctx.world.moduleState(t, 'teams', () => buildTeamsStore(t, opts));
       // teams created after the first touch (directory.createGroup with a team)
-      if (s.teams.size < t.groups.size) for (const g of t.groups.values()) addTeam(s, t, g, opts);
+      if (groupsSeen.get(s) !== t.groups.size) {
+        for (const g of t.groups.values()) addTeam(s, t, g, opts);
+        groupsSeen.set(s, t.groups.size);
+      }
       return s;
     };
     const conv = (t: TenantState, k: ConvKey): { rec: ConversationRecord; c: Conversation } => {
@@ -369,24 +373,33 @@ function channelDelta(ctx: SimContext, req: GraphRequest, res: GraphResponse, ta
   let hi = rec.seq;
   let offset = 0;
   let expand = /replies/i.test(req.odata.expand ?? '');
+  let filterOfRound: string | undefined;
   if (raw) {
     const s = ctx.delta.decode(req, raw, { module: 'teams', collection, expiredError: { status: 410, code: 'SyncStateNotFound', message: 'The sync state is not found or has expired. Restart the sync.' } });
     lo = s.p;
     hi = s.u ?? hi;
     offset = s.o ?? 0;
     expand = s.q?.$expand ? /replies/i.test(s.q.$expand) : expand;
+    filterOfRound = s.q?.$filter;
   }
   const top = ctx.odata.pageSize(req, { defaultPageSize: 20, maxPageSize: 50 });
-  const all = TeamsStore.window(rec, lo, hi);
+  let all = TeamsStore.window(rec, lo, hi);
+  // the documented filter (lastModifiedDateTime gt {dateTime}) narrows the first round; its pages carry it
+  const filter = raw ? filterOfRound : req.odata.filter;
+  if (filter && lo === 0) {
+    const ast = ctx.odata.parseFilter(filter);
+    if (filterProperties(ast).some((p) => p.toLowerCase() !== 'lastmodifieddatetime')) throw new GraphHttpError(400, 'BadRequest', 'Only lastModifiedDateTime can be filtered on.');
+    all = all.filter((m) => !!ctx.odata.evalFilter(ast, { lastModifiedDateTime: m.lastModifiedDateTime }));
+  }
   const page = all.slice(offset, offset + top);
-  const bind = expand ? { $expand: 'replies' } : undefined;
-  const link = (tok: string, param: string) => ctx.odata.link(req, { $deltatoken: undefined, $skiptoken: undefined, $expand: expand ? 'replies' : undefined, [param]: tok });
+  const bind: Record<string, string> | undefined = expand ? { $expand: 'replies' } : undefined;
+  const pageBind = filter && lo === 0 ? { ...(bind ?? {}), $filter: filter } : bind;
+  const link = (tok: string, param: string) => ctx.odata.link(req, { $deltatoken: undefined, $skiptoken: undefined, $filter: undefined, $expand: expand ? 'replies' : undefined, [param]: tok });
   const body: Record<string, unknown> = { '@odata.context': `${req.baseUrl}/$metadata#Collection(chatMessage)` };
-  if (offset + top < all.length) body['@odata.nextLink'] = link(ctx.delta.encode({ m: 'teams', c: collection, t: req.tenant.id, p: lo, u: hi, o: offset + top, q: bind }), '$skiptoken');
+  if (offset + top < all.length) body['@odata.nextLink'] = link(ctx.delta.encode({ m: 'teams', c: collection, t: req.tenant.id, p: lo, u: hi, o: offset + top, q: pageBind }), '$skiptoken');
   else body['@odata.deltaLink'] = link(ctx.delta.encode({ m: 'teams', c: collection, t: req.tenant.id, p: hi, q: bind }), '$deltatoken');
   body.value = page.map((m) => renderMessage(req.baseUrl, req.tenant.id, c, m, expand ? m.replies.map((id) => rec.messages.get(id)!) : undefined));
   res.json(body);
-  void RESYNC_REQUIRED;
 }
 
 /** The channel's folder in its site's library: created on first access, as Teams does. */

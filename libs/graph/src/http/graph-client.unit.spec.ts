@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { resolveCloud } from '../auth/clouds';
+import { ManualClock } from '../clock';
 import { CachingTokenProvider, staticTokenProvider } from '../auth/token-provider';
 import { GraphAuthError, GraphNotFoundError, GraphPermissionError, GraphThrottledError, GraphTransientError } from '../errors/graph-errors';
 import { InMemoryGraphMetrics } from '../metrics';
@@ -149,5 +150,33 @@ describe('GraphClient', () => {
     await c.post('/users/a/mailFolders', { displayName: 'Restored' });
     expect(transport.requests[0].headers['content-type']).toBe('application/json');
     expect(JSON.parse(transport.requests[0].body!.toString())).toEqual({ displayName: 'Restored' });
+  });
+
+  it('pauses the mailbox before freeing the slot, so a waiting request does not slip out into the throttle', async () => {
+    const clock = new ManualClock();
+    const pacer = new Pacer({ clock, mailbox: { maxConcurrent: 1 } });
+    const { c, transport } = client((_r, i) => (i === 0 ? { status: 429, headers: { 'retry-after': '5' } } : { status: 200, body: {} }), { pacer, clock });
+    const pacing = { workload: 'exchange' as const, mailbox: 'alice' };
+    const first = c.get('/users/alice/messages/1', { pacing });
+    const second = c.get('/users/alice/messages/2', { pacing });
+    await clock.advance(4_999);
+    expect(transport.requests).toHaveLength(1);
+    await clock.advance(1);
+    await Promise.all([first, second]);
+    expect(transport.requests.map((r) => r.url.slice(-1))).toEqual(['1', '2', '1']);
+  });
+
+  it('never hands a token or a pre-authenticated URL to the logger', async () => {
+    const lines: string[] = [];
+    const logger = { debug: (o: object, m?: string) => lines.push(JSON.stringify(o) + m), info: (o: object, m?: string) => lines.push(JSON.stringify(o) + m), warn: (o: object, m?: string) => lines.push(JSON.stringify(o) + m) };
+    const { c } = client((r) => (r.url.includes('upload') ? { status: 500 } : { status: 200, body: {} }), { logger, retry: { maxAttempts: 1 } });
+    await c.get('/users');
+    await c.get('https://upload.test/session/abcdefabcdefabcdefabcdefabcdefabcdefabcdef?tempauth=SECRET').catch(() => undefined);
+    const all = lines.join('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(all).not.toContain('TOKEN-A');
+    expect(all).not.toContain('SECRET');
+    expect(all).not.toContain('abcdefabcdefabcdefabcdefabcdefabcdefabcdef');
+    expect(all).toContain('clientRequestId');
   });
 });

@@ -191,4 +191,17 @@ describe('Pacer', () => {
     await expect(p).rejects.toThrow('job cancelled');
     expect(pacer.waiting).toBe(0);
   });
+
+  it('counts a long request in the window from when its answer came, not from when it left', async () => {
+    const pacer = new Pacer({ clock, mailbox: { windowLimit: 1, windowMs: 60_000, maxConcurrent: 10 } });
+    const slow = await pacer.acquire(mbx('alice'));
+    await clock.advance(50_000); // a 50 s download
+    slow.release();
+    const next: PacingLease[] = [];
+    track(pacer.acquire(mbx('alice')), next);
+    await clock.advance(15_000); // 65 s after it left, 15 s after it ended
+    expect(next).toHaveLength(0);
+    await clock.advance(46_000);
+    expect(next).toHaveLength(1);
+  });
 });

@@ -3,6 +3,7 @@ import { GraphThrottledError } from '../errors/graph-errors';
 import { NodeHttpTransport } from '../http/transport';
 import { simulatorClient } from '../testing/simulator-client.int-helper';
 import { InMemoryGraphMetrics } from '../metrics';
+import { batch } from '../operations/batch';
 import { Pacer } from './pacer';
 
 interface User {
@@ -76,5 +77,27 @@ describe('pacing against the simulator’s throttling', () => {
     const results = await burst(survivor.client);
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
     expect(survivor.metrics.get('holdfast.graph.throttled')).toBeGreaterThan(REQUESTS / 4);
+  }, 60_000);
+
+  it('inside $batch, throttled sub-requests come back with their own Retry-After and are re-sent until all succeed', async () => {
+    await sim.control('POST', '/throttle', { reset: true });
+    const metrics = new InMemoryGraphMetrics();
+    // No local pacing, so the simulator's limits are what stops the sub-requests.
+    const pacer = new Pacer({ metrics, mailbox: { maxConcurrent: 1_000, windowLimit: 1_000_000 } });
+    const { client } = simulatorClient(sim, { transport, pacer, metrics });
+    const requests = Array.from({ length: REQUESTS }, (_, i) => ({ id: `r${i}`, method: 'GET' as const, url: `/users/${mailbox}/messages?$top=1&$select=id` }));
+    const results = await batch(client, requests, { concurrency: 2, maxRounds: 20 });
+    expect([...results.values()].map((r) => r.status)).toEqual(requests.map(() => 200));
+    expect(metrics.get('holdfast.graph.throttled')).toBeGreaterThan(0);
+    expect(metrics.get('holdfast.graph.retries')).toBeGreaterThan(0);
+
+    // Paced: each envelope holds 4 slots of the mailbox and counts its sub-requests in the window.
+    await sim.control('POST', '/throttle', { reset: true });
+    const pacedMetrics = new InMemoryGraphMetrics();
+    const paced = simulatorClient(sim, { transport, metrics: pacedMetrics, pacer: new Pacer({ metrics: pacedMetrics, mailbox: { maxConcurrent: 4, windowLimit: LIMIT, windowMs: WINDOW_MS } }) });
+    const pacedResults = await batch(paced.client, requests, { concurrency: 2, maxRounds: 20 });
+    expect([...pacedResults.values()].every((r) => r.status === 200)).toBe(true);
+    expect(pacedMetrics.get('holdfast.graph.throttled')).toBeLessThanOrEqual(1);
+    expect(pacedMetrics.get('holdfast.graph.throttled')).toBeLessThan(metrics.get('holdfast.graph.throttled'));
   }, 60_000);
 });

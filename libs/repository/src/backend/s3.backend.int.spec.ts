@@ -8,6 +8,9 @@ import { mailSet } from '../testing/mail-generator';
 import { startS3Server } from '../testing/s3-server';
 import { randomBytes } from 'node:crypto';
 
+// Per file: testTimeout in the project config does not apply when the root config runs all projects.
+jest.setTimeout(120_000);
+
 const uniqueSuffix = (): string => randomBytes(5).toString('hex');
 
 describe('S3 driver against s3rver over a socket', () => {

@@ -1,6 +1,9 @@
 import { GearChunker, gearTable, type ChunkerParams } from './gear-chunker';
 import { seededBytes } from '../testing/test-repo';
 
+// Per file: testTimeout in the project config does not apply when the root config runs all projects.
+jest.setTimeout(120_000);
+
 const params: ChunkerParams = { minSize: 2048, avgSize: 8192, maxSize: 32768 };
 const chunker = new GearChunker(gearTable(Buffer.from('seed')), params);
 

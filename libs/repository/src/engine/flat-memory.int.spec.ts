@@ -2,6 +2,9 @@ import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { initLocal, seededBytes, tempDir } from '../testing/test-repo';
 
+// Per file: testTimeout in the project config does not apply when the root config runs all projects.
+jest.setTimeout(120_000);
+
 /** A generated stream of `total` bytes (varied, partly compressible) without holding it. */
 function generated(total: number): Readable {
   let sent = 0;

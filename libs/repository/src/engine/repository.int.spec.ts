@@ -10,6 +10,9 @@ import { LocalBackend } from '../backend/local.backend';
 import { CHEAP_SCRYPT, collect, initLocal, openLocal, seededBytes, tempDir, TEST_PASSWORD } from '../testing/test-repo';
 import { attachmentPool, buildMessage, mailSet } from '../testing/mail-generator';
 
+// Per file: testTimeout in the project config does not apply when the root config runs all projects.
+jest.setTimeout(120_000);
+
 describe('Repository on a local folder', () => {
   let dir: string;
   let cleanup: () => void;

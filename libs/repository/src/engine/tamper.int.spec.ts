@@ -4,6 +4,9 @@ import { checkRepository } from './repository-checker';
 import { initLocal, openLocal, seededBytes, tempDir } from '../testing/test-repo';
 import { mailSet } from '../testing/mail-generator';
 
+// Per file: testTimeout in the project config does not apply when the root config runs all projects.
+jest.setTimeout(120_000);
+
 async function listFiles(root: string, sub: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (d: string): Promise<void> => {

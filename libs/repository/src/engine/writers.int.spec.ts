@@ -5,6 +5,9 @@ import { checkRepository } from './repository-checker';
 import { initLocal, openLocal, tempDir } from '../testing/test-repo';
 import { spawnWriter } from '../testing/spawn-writer';
 
+// Per file: testTimeout in the project config does not apply when the root config runs all projects.
+jest.setTimeout(120_000);
+
 async function verifyAll(repo: Repository, tenant: string): Promise<number> {
   const t = await repo.openTenant(tenant);
   let items = 0;

@@ -1,4 +1,4 @@
-import { seededBytes } from './test-repo';
+import { seededBytes } from './seeded-bytes';
 
 /** Deterministic, realistic-looking mail: text/html bodies, attachments from a shared pool. */
 export interface MailSetOptions {

@@ -4,7 +4,6 @@ import path from 'node:path';
 
 /** s3rver (pure JS S3 server) on 127.0.0.1, a free port, and a throw-away folder. */
 export async function startS3Server(buckets: string[]): Promise<{ endpoint: string; stop: () => Promise<void> }> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const S3rver = require('s3rver');
   const dir = mkdtempSync(path.join(tmpdir(), 'hf-s3rver-'));
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir, configureBuckets: buckets.map((name) => ({ name })) });

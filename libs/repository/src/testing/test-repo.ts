@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LocalBackend } from '../backend/local.backend';
 import { Repository, type RepositoryInitOptions } from '../engine/repository';
+export { seededBytes } from './seeded-bytes';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 export const CHEAP_SCRYPT = { N: 1024, r: 8, p: 1 };
@@ -19,17 +20,6 @@ export async function initLocal(dir: string, opts: Partial<RepositoryInitOptions
 
 export async function openLocal(dir: string, opts: Partial<RepositoryInitOptions> = {}): Promise<Repository> {
   return Repository.open(new LocalBackend(dir, { fsync: false }), { password: TEST_PASSWORD, ...opts });
-}
-
-/** Deterministic pseudo-random bytes (fast: SHA-256 in counter mode). */
-export function seededBytes(seed: string, length: number): Buffer {
-  const out = Buffer.allocUnsafe(length);
-  let o = 0;
-  for (let i = 0; o < length; i++) {
-    const block = createHash('sha256').update(`${seed}|${i}`).digest();
-    o += block.copy(out, o);
-  }
-  return out;
 }
 
 export function randomText(length: number): string {

@@ -28,9 +28,10 @@ export function schemaReadinessProbe(
   };
 }
 
-/** The folder of a `file://` repository URL, or undefined for other kinds. */
-export function localRepositoryPath(url: string): string | undefined {
-  return url.startsWith('file://') ? fileURLToPath(url) : undefined;
+/** The folder of a local repository location (a path or file:// URL), or undefined for S3. */
+export function localRepositoryPath(location: string): string | undefined {
+  if (location.startsWith('file://')) return fileURLToPath(location);
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? undefined : location;
 }
 
 /** Creates the folder if needed and checks this process may write into it. */

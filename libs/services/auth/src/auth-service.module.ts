@@ -1,11 +1,25 @@
 import { Module } from '@nestjs/common';
-import type { ServiceDefinition } from '@holdfast/service-kit';
-import { AUTH_CONFIG, authConfigSchema } from './auth.config';
+import { PG_POOL, type ServiceDefinition } from '@holdfast/service-kit';
+import type { Pool } from 'pg';
+import { AUTH_CONFIG, authConfigSchema, type AuthConfig } from './auth.config';
 import { authMigrations } from './auth.migrations';
 import { AuthReadinessProbe } from './auth-readiness.probe';
+import { AUTH_RUNTIME, createAuthRuntime, readCaFile } from './auth-runtime';
+import { AuthBusHandlers } from './bus/auth-bus.handlers';
 
 /** M365 connections: credentials, application registrations, permission checks, token broker. */
-@Module({ providers: [AuthReadinessProbe] })
+@Module({
+  providers: [
+    AuthReadinessProbe,
+    {
+      provide: AUTH_RUNTIME,
+      inject: [PG_POOL, AUTH_CONFIG],
+      useFactory: (pool: Pool, config: AuthConfig) =>
+        createAuthRuntime({ pool, masterKey: config.HOLDFAST_MASTER_KEY, ca: readCaFile(config.HOLDFAST_GRAPH_CA_FILE, 'HOLDFAST_GRAPH_CA_FILE') }),
+    },
+    AuthBusHandlers,
+  ],
+})
 export class AuthServiceModule {}
 
 /** How service-kit boots the auth service, alone or in the all-in-one process. */

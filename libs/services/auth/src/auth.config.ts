@@ -11,6 +11,8 @@ export const authConfigSchema = z.object({
   HOLDFAST_MASTER_KEY: z
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'expected 32 bytes, base64-encoded (openssl rand -base64 32)'),
+  /** Extra CA (PEM file) trusted for Entra ID and Graph: a TLS-inspecting proxy, or the simulator. */
+  HOLDFAST_GRAPH_CA_FILE: z.string().min(1).optional(),
 });
 
 export type AuthConfig = z.infer<typeof authConfigSchema>;

@@ -9,7 +9,7 @@ import { backupWorkerMigrations } from './backup-worker.migrations';
 export class BackupWorkerReadinessProbe {
   constructor(readiness: ReadinessRegistry, @Inject(PG_POOL) pool: Pool, @Inject(BACKUP_WORKER_CONFIG) config: BackupWorkerConfig) {
     readiness.register(schemaReadinessProbe(pool, 'backup-worker', 'backup_worker', backupWorkerMigrations));
-    const folder = localRepositoryPath(config.HOLDFAST_REPOSITORY_URL);
+    const folder = localRepositoryPath(config.HOLDFAST_REPOSITORY);
     if (folder) {
       readiness.register({ name: 'backup-worker.repository', check: () => checkWritableFolder(folder) });
     }

@@ -9,7 +9,7 @@ import { catalogMigrations } from './catalog.migrations';
 export class CatalogReadinessProbe {
   constructor(readiness: ReadinessRegistry, @Inject(PG_POOL) pool: Pool, @Inject(CATALOG_CONFIG) config: CatalogConfig) {
     readiness.register(schemaReadinessProbe(pool, 'catalog', 'catalog', catalogMigrations));
-    const folder = localRepositoryPath(config.HOLDFAST_REPOSITORY_URL);
+    const folder = localRepositoryPath(config.HOLDFAST_REPOSITORY);
     if (folder) {
       readiness.register({ name: 'catalog.repository', check: () => checkWritableFolder(folder) });
     }

@@ -9,7 +9,7 @@ import { recoveryMigrations } from './recovery.migrations';
 export class RecoveryReadinessProbe {
   constructor(readiness: ReadinessRegistry, @Inject(PG_POOL) pool: Pool, @Inject(RECOVERY_CONFIG) config: RecoveryConfig) {
     readiness.register(schemaReadinessProbe(pool, 'recovery', 'recovery', recoveryMigrations));
-    const folder = localRepositoryPath(config.HOLDFAST_REPOSITORY_URL);
+    const folder = localRepositoryPath(config.HOLDFAST_REPOSITORY);
     if (folder) {
       readiness.register({ name: 'recovery.repository', check: () => checkWritableFolder(folder) });
     }

@@ -9,7 +9,7 @@ describe('recovery service', () => {
   let db: TestDatabase;
   let running: RunningServices | undefined;
   const dir = mkdtempSync(path.join(tmpdir(), 'hf-recovery-'));
-  const env = () => ({ DATABASE_URL: db.url, HOST: '127.0.0.1', PORT: '0', HOLDFAST_LOG_LEVEL: 'silent', HOLDFAST_REPOSITORY_URL: `file://${dir}` });
+  const env = () => ({ DATABASE_URL: db.url, HOST: '127.0.0.1', PORT: '0', HOLDFAST_LOG_LEVEL: 'silent', HOLDFAST_REPOSITORY: `file://${dir}`, HOLDFAST_REPOSITORY_PASSWORD: 'test-password' });
 
   beforeAll(async () => {
     db = await createTestDatabase('hf_recovery');
@@ -31,9 +31,9 @@ describe('recovery service', () => {
     expect(body.checks).toContainEqual({ name: 'recovery.schema', ok: true });
   });
 
-  it('refuses to start with a bad HOLDFAST_REPOSITORY_URL, naming it', async () => {
-    await expect(bootServices({ services: [recoveryService], env: { ...env(), HOLDFAST_REPOSITORY_URL: 'ftp://nowhere' } })).rejects.toThrow(
-      /HOLDFAST_REPOSITORY_URL/,
+  it('refuses to start with a bad HOLDFAST_REPOSITORY, naming it', async () => {
+    await expect(bootServices({ services: [recoveryService], env: { ...env(), HOLDFAST_REPOSITORY: 'ftp://nowhere' } })).rejects.toThrow(
+      /HOLDFAST_REPOSITORY/,
     );
   });
 });

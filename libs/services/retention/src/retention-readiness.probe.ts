@@ -9,7 +9,7 @@ import { retentionMigrations } from './retention.migrations';
 export class RetentionReadinessProbe {
   constructor(readiness: ReadinessRegistry, @Inject(PG_POOL) pool: Pool, @Inject(RETENTION_CONFIG) config: RetentionConfig) {
     readiness.register(schemaReadinessProbe(pool, 'retention', 'retention', retentionMigrations));
-    const folder = localRepositoryPath(config.HOLDFAST_REPOSITORY_URL);
+    const folder = localRepositoryPath(config.HOLDFAST_REPOSITORY);
     if (folder) {
       readiness.register({ name: 'retention.repository', check: () => checkWritableFolder(folder) });
     }

@@ -7,7 +7,7 @@ import { QUICK_XOR_PERIOD, QuickXorHash, quickXorFold } from './quick-xor-hash';
  * so a 20 GB file costs nothing until someone reads it, and reading its last byte does not
  * generate the bytes before it.
  *
- * text / binary: the file is cut into 40,960-byte blocks (a multiple of QuickXorHash's
+ * text / binary: the file is cut into 160 KiB blocks (a multiple of QuickXorHash's
  * 160-byte period). Each block is a 16-byte header unique to (seed, block) followed by the
  * body of one page from a shared pool. Low entropy like real documents, unique per block,
  * and the QuickXorHash of a huge file is computed from per-page folds without generating it.
@@ -24,9 +24,9 @@ export interface GeneratedContent {
   readonly prefix?: string; // base64
 }
 
-export const CONTENT_BLOCK = 40960;
+export const CONTENT_BLOCK = 163_840; // 1024 x 160
 const HEADER = 16;
-const PAGES = 64;
+const PAGES = 32;
 
 const WORDS = [
   'quarterly', 'budget', 'review', 'meeting', 'notes', 'project', 'timeline', 'customer', 'invoice',
@@ -36,9 +36,14 @@ const WORDS = [
   'sprint', 'backlog', 'release', 'incident', 'policy', 'compliance', 'audit', 'summary', 'appendix',
 ];
 
-const pagePools = new Map<ContentFlavor, { pages: Buffer[]; folds: Uint8Array[] }>();
+interface PagePool {
+  pages: Buffer[];
+  folds: Uint8Array[];
+  cumulative: Uint8Array[];
+}
+const pagePools = new Map<ContentFlavor, PagePool>();
 
-function pool(flavor: 'text' | 'binary'): { pages: Buffer[]; folds: Uint8Array[] } {
+function pool(flavor: 'text' | 'binary'): PagePool {
   let p = pagePools.get(flavor);
   if (!p) {
     const pages: Buffer[] = [];
@@ -68,7 +73,19 @@ function pool(flavor: 'text' | 'binary'): { pages: Buffer[]; folds: Uint8Array[]
       body.fill(0, 0, HEADER);
       return quickXorFold(body);
     });
-    p = { pages, folds };
+    // cumulative folds of each body at every 160-byte boundary, for partial last blocks
+    const cumulative = pages.map((page) => {
+      const steps = CONTENT_BLOCK / QUICK_XOR_PERIOD;
+      const out = new Uint8Array((steps + 1) * QUICK_XOR_PERIOD);
+      const acc = new Uint8Array(QUICK_XOR_PERIOD);
+      for (let k = 0; k < steps; k++) {
+        out.set(acc, k * QUICK_XOR_PERIOD);
+        for (let i = Math.max(HEADER, k * QUICK_XOR_PERIOD); i < (k + 1) * QUICK_XOR_PERIOD; i++) acc[i % QUICK_XOR_PERIOD] ^= page[i];
+      }
+      out.set(acc, steps * QUICK_XOR_PERIOD);
+      return out;
+    });
+    p = { pages, folds, cumulative };
     pagePools.set(flavor, p);
   }
   return p;
@@ -193,22 +210,30 @@ export function generatedQuickXorHash(c: GeneratedContent): string {
     for (const piece of generatedChunks(c)) h.update(piece);
     return h.digestBase64();
   }
-  const { folds } = pool(c.flavor);
+  const { folds, cumulative, pages } = pool(c.flavor);
   const fullBlocks = Math.floor(c.size / CONTENT_BLOCK);
   const odd = new Uint8Array(PAGES);
   const headerFold = new Uint8Array(QUICK_XOR_PERIOD);
   const header = new Uint8Array(HEADER);
+  const seed = seedNumber(c.seed);
   for (let block = 0; block < fullBlocks; block++) {
-    odd[pageOf(c, block)] ^= 1;
+    odd[blockMix(seed, block, 7) % PAGES] ^= 1;
     writeHeader(c, block, header);
     for (let i = 0; i < HEADER; i++) headerFold[i] ^= header[i];
   }
   for (let p = 0; p < PAGES; p++) if (odd[p]) h.combineAt(0, folds[p], 0);
   h.combineAt(0, headerFold, 0);
   const tailStart = fullBlocks * CONTENT_BLOCK;
-  if (tailStart < c.size) {
-    const tail = readGeneratedRange({ ...c, prefix: undefined }, tailStart, c.size);
-    h.combineAt(tailStart, quickXorFold(tail), tail.length);
+  const tailLength = c.size - tailStart;
+  if (tailLength > 0) {
+    // header bytes, then the page body up to tailLength from the cumulative folds (no generation)
+    const page = blockMix(seed, fullBlocks, 7) % PAGES;
+    const steps = Math.floor(tailLength / QUICK_XOR_PERIOD);
+    const fold = cumulative[page].slice(steps * QUICK_XOR_PERIOD, (steps + 1) * QUICK_XOR_PERIOD);
+    for (let i = Math.max(HEADER, steps * QUICK_XOR_PERIOD); i < tailLength; i++) fold[i % QUICK_XOR_PERIOD] ^= pages[page][i];
+    writeHeader(c, fullBlocks, header);
+    for (let i = 0; i < Math.min(HEADER, tailLength); i++) fold[i] ^= header[i];
+    h.combineAt(tailStart, fold, tailLength);
   }
   const prefix = prefixBytes(c);
   if (prefix) {
@@ -221,20 +246,21 @@ export function generatedQuickXorHash(c: GeneratedContent): string {
   return h.setLength(c.size).digestBase64();
 }
 
+const MAGIC: Record<string, string> = {
+  pdf: Buffer.from('%PDF-1.7\n').toString('base64'),
+  docx: Buffer.from([0x50, 0x4b, 0x03, 0x04]).toString('base64'),
+  xlsx: Buffer.from([0x50, 0x4b, 0x03, 0x04]).toString('base64'),
+  pptx: Buffer.from([0x50, 0x4b, 0x03, 0x04]).toString('base64'),
+  zip: Buffer.from([0x50, 0x4b, 0x03, 0x04]).toString('base64'),
+  png: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).toString('base64'),
+  jpg: Buffer.from([0xff, 0xd8, 0xff, 0xe0]).toString('base64'),
+  mp4: Buffer.from([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70]).toString('base64'),
+};
+
 /** Magic numbers so generated files look like their extension to content sniffers. */
 export function prefixForExtension(name: string): string | undefined {
-  const ext = name.includes('.') ? name.slice(name.lastIndexOf('.') + 1).toLowerCase() : '';
-  const magic: Record<string, Buffer> = {
-    pdf: Buffer.from('%PDF-1.7\n'),
-    docx: Buffer.from([0x50, 0x4b, 0x03, 0x04]),
-    xlsx: Buffer.from([0x50, 0x4b, 0x03, 0x04]),
-    pptx: Buffer.from([0x50, 0x4b, 0x03, 0x04]),
-    zip: Buffer.from([0x50, 0x4b, 0x03, 0x04]),
-    png: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    jpg: Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
-    mp4: Buffer.from([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70]),
-  };
-  return magic[ext]?.toString('base64');
+  const dot = name.lastIndexOf('.');
+  return dot >= 0 ? MAGIC[name.slice(dot + 1).toLowerCase()] : undefined;
 }
 
 export function flavorForExtension(name: string): ContentFlavor {

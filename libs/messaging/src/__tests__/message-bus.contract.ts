@@ -557,6 +557,13 @@ export function messageBusContract(name: string, createHarness: () => Promise<Bu
         await waitFor(() => c.events.length === 1, 'the event kept for the declared consumer');
       });
 
+      it('reports health: ok while open, not ok after close', async () => {
+        const other = await h.peer();
+        expect(await other.health()).toMatchObject({ ok: true, kind: other.kind });
+        await other.close();
+        expect(await other.health()).toMatchObject({ ok: false, kind: other.kind });
+      });
+
       it('refuses to publish after close', async () => {
         const other = await h.peer();
         await other.close();

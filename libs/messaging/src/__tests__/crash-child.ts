@@ -1,6 +1,6 @@
 /**
  * A separate process that dies (SIGKILL, no cleanup, no ack) at a chosen point, for the
- * crash-recovery tests. Run: node bin/ts-run.js libs/messaging/src/test-support/crash-child.ts <mode>
+ * crash-recovery tests. Run: node bin/ts-run.js libs/messaging/src/__tests__/crash-child.ts <mode>
  *   relay            publish the log, die before the checkpoint commits
  *   consumer-after   handle one event idempotently, die after the commit and before the ack
  *   consumer-before  die inside the handler's transaction, before it commits

@@ -1,0 +1,66 @@
+import { HoldfastError } from '@holdfast/contracts';
+import { createTokenProvider, type TokenProvider } from '@holdfast/graph';
+import { credentialConfig } from '../orgs/credential-verifier';
+import type { OrganizationService } from '../orgs/organization.service';
+import { tokenRequest } from '../orgs/organization.requests';
+import { parseRequest } from '../orgs/parse-request';
+
+export interface BrokeredToken {
+  readonly accessToken: string;
+  /** ISO time the token expires. */
+  readonly expiresOn: string;
+  /** The application the token was issued to (rotation picks one when none was asked for). */
+  readonly appId: string;
+}
+
+/**
+ * Hands out Graph access tokens to the other services over request/reply, so only the
+ * auth service ever decrypts a credential. Tokens are cached per application, cloud and
+ * credential version (renewed ahead of expiry by the graph library's caching provider);
+ * without an explicit application, calls rotate over the organization's pool.
+ */
+export class TokenBroker {
+  private readonly providers = new Map<string, TokenProvider>();
+  private readonly nextIndex = new Map<string, number>();
+
+  constructor(
+    private readonly orgs: OrganizationService,
+    private readonly ca?: string,
+  ) {}
+
+  async token(payload: unknown): Promise<BrokeredToken> {
+    const req = parseRequest(tokenRequest, payload);
+    const org = await this.orgs.repo.requireActive(req.tenantId, req.organizationId);
+    const apps = await this.orgs.repo.applications(org.id);
+    if (apps.length === 0) throw new HoldfastError('not_found', `organization ${org.id} has no application`);
+    let app = apps[0];
+    if (req.appId) {
+      const wanted = apps.find((a) => a.clientId.toLowerCase() === req.appId!.toLowerCase());
+      if (!wanted) throw new HoldfastError('not_found', `application ${req.appId} is not in the pool of organization ${org.id}`);
+      app = wanted;
+    } else {
+      const i = this.nextIndex.get(org.id) ?? 0;
+      app = apps[i % apps.length];
+      this.nextIndex.set(org.id, (i + 1) % apps.length);
+    }
+    const cloud = this.orgs.cloudOf(org);
+    const key = [org.tenantId, org.id, app.clientId, cloud.authorityHost, cloud.scope, app.rotatedAt ?? app.addedAt].join('|');
+    let provider = this.providers.get(key);
+    if (!provider) {
+      const stored = await this.orgs.storedCredential(org, app);
+      provider = createTokenProvider(credentialConfig(org.m365TenantId, app.clientId, stored), { cloud, ca: this.ca });
+      // drop the providers of older credential versions of the same application
+      const prefix = [org.tenantId, org.id, app.clientId].join('|') + '|';
+      for (const k of this.providers.keys()) if (k.startsWith(prefix)) this.providers.delete(k);
+      this.providers.set(key, provider);
+    }
+    const token = await provider.getToken({ forceRefresh: req.forceRefresh });
+    return { accessToken: token.token, expiresOn: new Date(token.expiresOnTimestamp).toISOString(), appId: app.clientId };
+  }
+
+  /** Forgets cached tokens of an organization (after removal). */
+  forget(organizationId: string): void {
+    for (const k of this.providers.keys()) if (k.split('|')[1] === organizationId) this.providers.delete(k);
+    this.nextIndex.delete(organizationId);
+  }
+}
