@@ -8,15 +8,20 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const jestArgs = process.argv.slice(2);
-const bin = (pkg, file) => require.resolve(`${pkg}/${file}`, { paths: [root] });
+/** The executable a package declares in its package.json `bin`. */
+function bin(pkg, name = pkg) {
+  const dir = path.dirname(require.resolve(`${pkg}/package.json`, { paths: [root] }));
+  const declared = require(path.join(dir, 'package.json')).bin;
+  return path.join(dir, typeof declared === 'string' ? declared : declared[name]);
+}
 const steps = [];
 if (jestArgs.length === 0 || process.env.HOLDFAST_TEST_STATIC === '1') {
-  steps.push(['typecheck', [bin('typescript', 'bin/tsc'), '-p', 'tsconfig.check.json', '--noEmit']]);
+  steps.push(['typecheck', [bin('typescript', 'tsc'), '-p', 'tsconfig.check.json', '--noEmit']]);
   // the project graph first: the boundary rule reads Nx's cached graph
-  steps.push(['project graph', [bin('nx', 'bin/nx.js'), 'show', 'projects']]);
-  steps.push(['lint', [path.join(path.dirname(require.resolve('eslint/package.json', { paths: [root] })), 'bin/eslint.js'), '.']]);
+  steps.push(['project graph', [bin('nx'), 'show', 'projects']]);
+  steps.push(['lint', [bin('eslint'), '.']]);
 }
-steps.push(['jest', [bin('jest', 'bin/jest.js'), '-c', 'jest.config.js', '--ci', '--maxWorkers=2', ...jestArgs]]);
+steps.push(['jest', [bin('jest'), '-c', 'jest.config.js', '--ci', '--maxWorkers=2', ...jestArgs]]);
 
 let exitCode = 0;
 for (const [name, args] of steps) {

@@ -114,7 +114,18 @@ async function oursRestore(repo: Repository, target: string, since?: string): Pr
       const out = path.join(target, item.path as string);
       await fs.mkdir(path.dirname(out), { recursive: true });
       const fh = await fs.open(out, 'w');
-      for await (const chunk of t.contentChunks(item.content!)) await fh.write(chunk);
+      let batch: Buffer[] = [];
+      let batched = 0;
+      for await (const chunk of t.contentChunks(item.content as string)) {
+        batch.push(chunk);
+        batched += chunk.length;
+        if (batched >= 1 << 20) {
+          await fh.writev(batch);
+          batch = [];
+          batched = 0;
+        }
+      }
+      if (batch.length) await fh.writev(batch);
       await fh.close();
     }
   });

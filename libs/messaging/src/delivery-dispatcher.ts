@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '@holdfast/contracts';
+import { metrics } from '@opentelemetry/api';
 import type { BusLogger } from './bus-logger';
 import type { DeadLetterSink } from './dead-letter.repository';
 import { backoffFor, describeError, type ResolvedDelivery } from './delivery-policy';
@@ -36,6 +37,13 @@ export interface DispatchTarget<T> {
   readonly spanName: string;
 }
 
+const meter = metrics.getMeter('holdfast.messaging');
+const handled = meter.createCounter('holdfast.messaging.handled', { description: 'Deliveries handled and acked' });
+const retried = meter.createCounter('holdfast.messaging.retried', { description: 'Deliveries nak-ed for a later retry' });
+const deadLettered = meter.createCounter('holdfast.messaging.dead_lettered', {
+  description: 'Messages given up on and recorded as dead letters',
+});
+
 /**
  * The delivery rules both adapters share:
  * - foreign or undecodable messages are dead-lettered and termed, never handled;
@@ -69,6 +77,7 @@ export async function dispatchDelivery<T>(raw: RawDelivery, target: DispatchTarg
       raw.nak(backoffFor(delivery, raw.deliveryCount));
       return;
     }
+    deadLettered.add(1, { 'messaging.consumer.group.name': target.consumer, 'holdfast.messaging.reason': reason });
     logger.warn({ ...log, reason, detail }, 'message dead-lettered');
     raw.term(reason);
   };
@@ -139,6 +148,7 @@ export async function dispatchDelivery<T>(raw: RawDelivery, target: DispatchTarg
     if (retryable && raw.deliveryCount < delivery.maxDeliver) {
       const delay = backoffFor(delivery, raw.deliveryCount);
       logger.warn({ ...log, err: describeError(err), retryInMs: delay }, 'handler failed; message will be redelivered');
+      retried.add(1, { 'messaging.consumer.group.name': target.consumer });
       raw.nak(delay);
       return;
     }
@@ -149,6 +159,7 @@ export async function dispatchDelivery<T>(raw: RawDelivery, target: DispatchTarg
     settled = true;
     await raw.ack();
   }
+  handled.add(1, { 'messaging.consumer.group.name': target.consumer });
 }
 
 export const eventTenant = (e: RecordedEvent): string => e.tenantId;

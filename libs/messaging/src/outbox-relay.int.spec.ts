@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RecordedEvent } from '@holdfast/contracts';
-import { ConcurrencyError } from '@holdfast/event-store';
+import { ConcurrencyError, EVENTS_NOTIFY_CHANNEL } from '@holdfast/event-store';
 import { testNamespace, testNatsUrl } from '@holdfast/testing';
 import { PostgresDeadLetterStore } from './dead-letter.repository';
 import { handleIdempotently } from './idempotent-handler';
@@ -255,6 +255,22 @@ describe.each(adapters)('OutboxRelay and idempotent consumers over %s', (_name, 
     const letters = await new PostgresDeadLetterStore(m.pool).list();
     expect(letters).toHaveLength(1);
     expect(letters[0]).toMatchObject({ consumer: 'relay:events', reason: 'unpublishable', messageId: bad.events[0].eventId });
+  });
+
+  it('publishes at once on the event store\'s append notification when listening', async () => {
+    const p = await projector();
+    const relay = new OutboxRelay({ store: m.store, bus, pool: m.pool, pollIntervalMs: 60_000, listenUrl: m.db.url });
+    relay.start();
+    try {
+      // the first loop round finds nothing and then sleeps a minute unless a NOTIFY wakes it
+      await waitFor(async () => (await m.pool.query('SELECT 1 FROM messaging_relay_checkpoints')).rowCount === 1, 'the first round');
+      await sleep(200);
+      await append(1); // visible in the log, but the relay sleeps
+      await m.pool.query('SELECT pg_notify($1, $2)', [EVENTS_NOTIFY_CHANNEL, 'tenant-a']); // as the store does on commit
+      await waitFor(() => p.deliveries.length === 1, 'the notified event', 20_000);
+    } finally {
+      await relay.stop();
+    }
   });
 
   it('records foreign messages in the dead_letters table instead of applying them', async () => {

@@ -1,6 +1,7 @@
-import type { Pool, PoolClient } from 'pg';
+import { Client, type Pool, type PoolClient } from 'pg';
 import type { RecordedEvent } from '@holdfast/contracts';
-import type { EventStore } from '@holdfast/event-store';
+import { EVENTS_NOTIFY_CHANNEL, type EventStore } from '@holdfast/event-store';
+import { metrics } from '@opentelemetry/api';
 import { defaultBusLogger, type BusLogger } from './bus-logger';
 import { HoldfastError } from '@holdfast/contracts';
 import { PostgresDeadLetterStore, type DeadLetterSink } from './dead-letter.repository';
@@ -21,6 +22,11 @@ export interface OutboxRelayOptions {
   readonly batchSize?: number;
   /** Idle wait between polls when the log is drained (default 250 ms). */
   readonly pollIntervalMs?: number;
+  /**
+   * LISTEN for the event store's append notifications on this database (a dedicated
+   * connection), so the background loop publishes at once instead of at the next poll.
+   */
+  readonly listenUrl?: string;
   readonly logger?: BusLogger;
   /**
    * Where events that can never be published go (e.g. a type that is not a valid subject
@@ -45,6 +51,14 @@ export interface RelayBatchResult {
   readonly ranBatch: boolean;
 }
 
+const meter = metrics.getMeter('holdfast.messaging');
+const relayPublished = meter.createCounter('holdfast.messaging.relay.published', {
+  description: 'Events the outbox relay published for the first time',
+});
+const relayDuplicates = meter.createCounter('holdfast.messaging.relay.duplicates', {
+  description: 'Events the relay published again after a crash, dropped by de-duplication',
+});
+
 /**
  * Publishes the event store's global log to the bus: the event table is the outbox.
  *
@@ -63,6 +77,8 @@ export class OutboxRelay {
   private running?: Promise<void>;
   private stopping = false;
   private wakeUp?: () => void;
+  private wakeRequested = false;
+  private listener?: Client;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.name = options.name ?? 'events';
@@ -107,6 +123,8 @@ export class OutboxRelay {
         next,
       ]);
       await client.query('COMMIT');
+      relayPublished.add(events.length - duplicates, { 'holdfast.relay': this.name });
+      if (duplicates > 0) relayDuplicates.add(duplicates, { 'holdfast.relay': this.name });
       if (duplicates > 0) this.logger.info({ relay: this.name, duplicates }, 'republished events were de-duplicated');
       return { published: events.length, duplicates, position: next, ranBatch: true };
     } catch (err) {
@@ -136,11 +154,15 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.stopping = false;
-    this.running = this.loop();
+    this.running = (async () => {
+      if (this.options.listenUrl) await this.listen(this.options.listenUrl);
+      await this.loop();
+    })();
   }
 
-  /** Wakes the loop now (e.g. on the event store's NOTIFY) instead of at the next poll. */
+  /** Wakes the loop now (e.g. after an append) instead of at the next poll. */
   wake(): void {
+    this.wakeRequested = true;
     this.wakeUp?.();
   }
 
@@ -149,6 +171,26 @@ export class OutboxRelay {
     this.wakeUp?.();
     await this.running;
     this.running = undefined;
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+  }
+
+  private async listen(url: string): Promise<void> {
+    const client = new Client({ connectionString: url, application_name: `holdfast-relay-${this.name}` });
+    client.on('notification', () => this.wake());
+    client.on('error', (err) => {
+      // polling carries on; notifications only make it faster
+      this.logger.warn({ relay: this.name, err: describeError(err) }, 'relay LISTEN connection failed; polling');
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${EVENTS_NOTIFY_CHANNEL}`);
+      this.listener = client;
+    } catch (err) {
+      this.logger.warn({ relay: this.name, err: describeError(err) }, 'relay could not LISTEN; polling');
+      await client.end().catch(() => undefined);
+    }
   }
 
   async checkpoint(): Promise<string> {
@@ -163,6 +205,7 @@ export class OutboxRelay {
     let failures = 0;
     while (!this.stopping) {
       let wait = this.pollIntervalMs;
+      this.wakeRequested = false;
       try {
         const r = await this.runOnce();
         failures = 0;
@@ -172,7 +215,7 @@ export class OutboxRelay {
         wait = Math.min(30_000, this.pollIntervalMs * 2 ** Math.min(failures, 7));
         this.logger.error({ relay: this.name, err: describeError(err), retryInMs: wait }, 'relay batch failed');
       }
-      if (wait > 0 && !this.stopping) {
+      if (wait > 0 && !this.stopping && !this.wakeRequested) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, wait);
           this.wakeUp = () => {

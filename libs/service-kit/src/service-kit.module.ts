@@ -10,6 +10,8 @@ export const PLATFORM = Symbol('holdfast.platform');
 export const PG_POOL = Symbol('holdfast.pg-pool');
 /** The message bus (messaging's MessageBus). */
 export const MESSAGE_BUS = Symbol('holdfast.message-bus');
+/** The PostgresEventStore on the installation's database. */
+export const EVENT_STORE = Symbol('holdfast.event-store');
 
 export interface LoadedService {
   readonly definition: ServiceDefinition;
@@ -24,6 +26,7 @@ export class ServiceKitModule {
       { provide: PLATFORM, useValue: options.platform },
       { provide: PG_POOL, useValue: options.platform.db },
       { provide: MESSAGE_BUS, useValue: options.platform.bus.bus },
+      { provide: EVENT_STORE, useValue: options.platform.eventStore },
       { provide: ReadinessRegistry, useValue: options.readiness },
       { provide: SERVICE_NAMES, useValue: options.services.map((s) => s.definition.name) },
       ...options.services.map((s) => ({ provide: s.definition.configToken, useValue: s.config })),

@@ -35,6 +35,8 @@ export function registerAttachmentRoutes(x: ExchangeContext): void {
   const { ctx, store } = x;
   const throttle = (req: GraphRequest) => x.throttle(req);
   const sessions = new Map<string, UploadSession>();
+  /** Attachment bodies count against the mailbox's upload budget too. */
+  const uploadThrottle = (req: GraphRequest) => x.throttle(req, Number(req.headers['content-length']) || undefined);
 
   const findAttachment = (mb: MailboxState, v: MessageView, attachmentId: string): AttachmentView => {
     const d = decodeExchangeId(attachmentId);
@@ -233,7 +235,7 @@ export function registerAttachmentRoutes(x: ExchangeContext): void {
     res.json({ '@odata.context': `${req.baseUrl}/$metadata#users('${req.params.userId}')/messages('${req.params.messageId}')/attachments/$entity`, ...renderAttachment(v.key, store.attachmentViewOfRecord(attachment), ids) }, 201);
   };
 
-  ctx.route({ name: 'exchange.attachments.create', method: 'POST', path: messagePath('/attachments'), roles: WRITE, service: 'outlook', throttle, handler: addAttachment });
+  ctx.route({ name: 'exchange.attachments.create', method: 'POST', path: messagePath('/attachments'), roles: WRITE, service: 'outlook', throttle: uploadThrottle, handler: addAttachment });
 
   ctx.route({
     name: 'exchange.attachments.list',

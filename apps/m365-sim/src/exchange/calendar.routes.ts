@@ -183,6 +183,13 @@ export function registerCalendarRoutes(x: ExchangeContext): void {
     ctx.world.commit(J.eventCreated, req.tenant, { userId: mb.userId, event, instanceKeys: instanceKeysOf(event) });
     res.json({ '@odata.context': ctxUrl(req, 'events/$entity'), ...renderEvent(mb.events.get(key)!, ids) }, 201);
   };
+  const defaultId = (req: GraphRequest) => {
+    const { mb, ids } = x.resolve(req);
+    return ids.calendar(calendarOf(mb, undefined).key);
+  };
+  ctx.route({ name: 'exchange.events.listDefault', method: 'GET', path: '/users/:userId/calendar/events', roles: READ, service: 'outlook', throttle, handler: (req, res) => listEvents(req, res, defaultId(req)) });
+  ctx.route({ name: 'exchange.events.createDefault', method: 'POST', path: '/users/:userId/calendar/events', roles: WRITE, service: 'outlook', throttle, handler: (req, res) => createEvent(req, res, defaultId(req)) });
+  ctx.route({ name: 'exchange.calendarView.listDefault', method: 'GET', path: '/users/:userId/calendar/calendarView', roles: READ, service: 'outlook', throttle, handler: (req, res) => view(req, res, defaultId(req)) });
   ctx.route({ name: 'exchange.events.list', method: 'GET', path: '/users/:userId/events', roles: READ, service: 'outlook', throttle, handler: (req, res) => listEvents(req, res, undefined) });
   ctx.route({ name: 'exchange.events.listCalendar', method: 'GET', path: '/users/:userId/calendars/:calendarId/events', roles: READ, service: 'outlook', throttle, handler: (req, res) => listEvents(req, res, req.params.calendarId) });
   ctx.route({ name: 'exchange.events.create', method: 'POST', path: '/users/:userId/events', roles: WRITE, service: 'outlook', throttle, handler: (req, res) => createEvent(req, res, undefined) });

@@ -369,6 +369,8 @@ describe('exchange (simulated Outlook through the official Graph SDK)', () => {
     expect(standup.filter((e: any) => e.type === 'occurrence').length).toBeGreaterThan(15);
     expect(new Set(standup.map((e: any) => e.seriesMasterId)).size).toBe(1);
     expect(initial.items.some((e: any) => e.type === 'seriesMaster')).toBe(false);
+    const masters = (await client.api(`/users/${upn}/calendar/events`).top(100).get()).value.filter((e: any) => e.type === 'seriesMaster');
+    expect(masters.find((e: any) => e.id === standup[0].seriesMasterId)?.recurrence.pattern).toMatchObject({ type: 'weekly', daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'] });
     const rejected = await graphError(client.api(`/users/${upn}/calendarView/delta?${w}&$select=subject`).get());
     expect(rejected.statusCode).toBe(400);
 

@@ -84,6 +84,7 @@ export const importEmlCommand: SimCliCommand = {
         imported.push({ file, ...JSON.parse(r.text) });
       }
     } else {
+      if (!existsSync(path.join(a.stateDir, 'sim.json'))) throw new Error(`import-eml: ${a.stateDir} is not a simulator state dir (start the simulator on it once)`);
       const sim = await io.openSim(a.stateDir);
       const x = exchangeFor(sim);
       const tenant = a.tenant ? sim.world.tenant(a.tenant) : sim.world.tenants()[0];

@@ -64,6 +64,7 @@ function ctxUrl(req: GraphRequest, what: string): string {
 export function registerMailRoutes(x: ExchangeContext): void {
   const { ctx, store } = x;
   const throttle = (req: GraphRequest) => x.throttle(req);
+  const uploadThrottle = (req: GraphRequest) => x.throttle(req, Number(req.headers['content-length']) || undefined);
 
   const folderJson = (mb: MailboxState, f: FolderState, ids: IdMinter) => renderFolder(store, mb, f, ids);
 
@@ -318,8 +319,8 @@ export function registerMailRoutes(x: ExchangeContext): void {
     if (req.prefer.immutableId) res.header('Preference-Applied', 'IdType="ImmutableId"');
     res.json({ '@odata.context': ctxUrl(req, 'messages/$entity'), ...renderMessage(mb, store.message(mb, key)!, ids) }, 201);
   };
-  ctx.route({ name: 'exchange.messages.create', method: 'POST', path: '/users/:userId/mailFolders/:folderId/messages', roles: WRITE, service: 'outlook', throttle, handler: (req, res) => createMessage(req, res, req.params.folderId) });
-  ctx.route({ name: 'exchange.messages.createDraft', method: 'POST', path: '/users/:userId/messages', roles: WRITE, service: 'outlook', throttle, handler: (req, res) => createMessage(req, res, undefined) });
+  ctx.route({ name: 'exchange.messages.create', method: 'POST', path: '/users/:userId/mailFolders/:folderId/messages', roles: WRITE, service: 'outlook', throttle: uploadThrottle, handler: (req, res) => createMessage(req, res, req.params.folderId) });
+  ctx.route({ name: 'exchange.messages.createDraft', method: 'POST', path: '/users/:userId/messages', roles: WRITE, service: 'outlook', throttle: uploadThrottle, handler: (req, res) => createMessage(req, res, undefined) });
 
   // ---------------------------------------------------------------- single message
   ctx.route({

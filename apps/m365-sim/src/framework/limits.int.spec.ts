@@ -178,6 +178,35 @@ describe('throttling, faults, delta and persistence', () => {
     expect(gone.status).toBe(410);
     expect(gone.json().error.code).toBe('syncStateNotFound');
   });
+
+  it('slow responses still answer, and a vanishing item is deleted for real (404, then @removed in delta)', async () => {
+    await sim.control('PUT', '/throttle', { mode: 'off' });
+    try {
+      await sim.control('PUT', '/faults', { rates: { slow: 1 }, slowMs: 20, routes: ['directory.organization'] });
+      expect((await get(sim, token, '/organization')).status).toBe(200);
+      expect((await sim.control('GET', '/faults')).injected.slow).toBeGreaterThanOrEqual(1);
+      const first = (await get(sim, token, '/simProbe/items/delta')).json();
+      const link = first['@odata.nextLink'];
+      let page = first;
+      let deltaLink = '';
+      for (let url = link; url; ) {
+        page = (await simRequest(url, sim.caPem, { headers: { Authorization: `Bearer ${token}` } })).json();
+        url = page['@odata.nextLink'];
+        deltaLink = page['@odata.deltaLink'] ?? deltaLink;
+      }
+      const victim = first.value[0].id;
+      await sim.control('PUT', '/faults', { rates: { vanish: 1 }, routes: ['probe.items.get'], slowMs: 1500 });
+      const r = await get(sim, token, `/simProbe/items/${victim}`);
+      expect(r.status).toBe(404);
+      await sim.control('PUT', '/faults', { rates: {}, routes: [] });
+      expect((await get(sim, token, `/simProbe/items/${victim}`)).status).toBe(404);
+      const d = (await simRequest(deltaLink, sim.caPem, { headers: { Authorization: `Bearer ${token}` } })).json();
+      expect(d.value).toContainEqual({ id: victim, '@removed': { reason: 'deleted' } });
+    } finally {
+      await sim.control('PUT', '/faults', { rates: {}, routes: [] });
+      await sim.control('PUT', '/throttle', { mode: 'realistic', reset: true });
+    }
+  });
 });
 
 describe('persistence', () => {

@@ -69,6 +69,18 @@ describe('throttling', () => {
     expect(e.admit('app', 't', 10, scopes).ok).toBe(true);
   });
 
+  it('applies the global per-application limit across mailboxes', () => {
+    const e = new ThrottleEngine('realistic', 1, { globalAppRequests: 3 });
+    const at = (m: string) => e.admit('app', 't', 10, [{ kind: 'outlook', mailbox: m }], 1000);
+    const r = ['a', 'b', 'c', 'd'].map((m) => {
+      const x = at(m);
+      if (x.ok) x.release();
+      return x.ok;
+    });
+    expect(r).toEqual([true, true, true, false]);
+    expect(e.admit('other', 't', 10, [], 1000).ok).toBe(true);
+  });
+
   it('picks the SharePoint budget by licence count', () => {
     expect([500, 1001, 5001, 15001, 50001].map(sharepointBudget)).toEqual([1250, 2500, 3750, 5000, 6250]);
   });

@@ -54,6 +54,13 @@ describe('teams module with the official Graph client', () => {
     expect(priv.value).toHaveLength(1);
     const general = channels.value[0];
     expect(general.displayName).toBe('General');
+    const members = await client.api(`/teams/${teamId}/members`).get();
+    expect(members.value.length).toBeGreaterThan(0);
+    expect(members.value[0]['@odata.type']).toBe('#microsoft.graph.aadUserConversationMember');
+    const privateMembers = await client.api(`${chan(channels.value[2].id)}/members`).get();
+    const teamUserIds = new Set(members.value.map((m: { userId: string }) => m.userId));
+    expect(privateMembers.value.every((m: { userId: string }) => teamUserIds.has(m.userId))).toBe(true);
+    expect(privateMembers.value.length).toBe(Math.ceil(members.value.length / 2)); // private channels hold every other member
     expect((await client.api(chan(general.id)).get()).id).toBe(general.id);
     await expect(client.api(`/teams/00000000-0000-0000-0000-000000000000`).get()).rejects.toMatchObject({ statusCode: 404 });
   });

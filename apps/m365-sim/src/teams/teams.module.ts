@@ -139,6 +139,37 @@ export const simModule: SimModule = {
       res.json(renderChannel(team, state(req.tenant).channel(team.id, req.params.channelId), req.tenant.id));
     });
 
+    // members (team, channel, chat) as aadUserConversationMember
+    const memberJson = (t: TenantState, userId: string, owner: boolean) => {
+      const u = t.users.get(userId);
+      return {
+        '@odata.type': '#microsoft.graph.aadUserConversationMember',
+        id: Buffer.from(`${userId}`).toString('base64'),
+        roles: owner ? ['owner'] : [],
+        displayName: u?.displayName ?? null,
+        visibleHistoryStartDateTime: '0001-01-01T00:00:00Z',
+        userId,
+        email: u?.mail ?? null,
+        tenantId: t.id,
+      };
+    };
+    const MEMBERS: Permission[] = ['TeamMember.Read.All', 'ChannelMember.Read.All', 'Group.Read.All', 'Directory.Read.All'];
+    R('team.members', '/teams/:teamId/members', MEMBERS, other, (req, res) => {
+      const team = state(req.tenant).team(req.params.teamId);
+      const owners = new Set(req.tenant.groups.get(team.id)?.owners ?? []);
+      ctx.odata.page(req, res, team.members, { defaultPageSize: 100, maxPageSize: 999, render: (id) => memberJson(req.tenant, id, owners.has(id)) });
+    });
+    R('channel.members', '/teams/:teamId/channels/:channelId/members', MEMBERS, other, (req, res) => {
+      const team = state(req.tenant).team(req.params.teamId);
+      const channel = state(req.tenant).channel(team.id, req.params.channelId);
+      const owners = new Set(req.tenant.groups.get(team.id)?.owners ?? []);
+      ctx.odata.page(req, res, channel.members, { defaultPageSize: 100, maxPageSize: 999, render: (id) => memberJson(req.tenant, id, owners.has(id)) });
+    });
+    R('chat.members', '/chats/:chatId/members', CHAT_READ, other, (req, res) => {
+      const chat = state(req.tenant).chat(req.params.chatId);
+      ctx.odata.page(req, res, chat.members, { defaultPageSize: 100, maxPageSize: 999, render: (m) => memberJson(req.tenant, m.id, chat.chatType === 'group') });
+    });
+
     // messages (channels and chats share the handlers)
     for (const base of ['/teams/:teamId/channels/:channelId', '/chats/:chatId']) {
       const isChat = base.startsWith('/chats');
@@ -352,6 +383,7 @@ export const simModule: SimModule = {
       const m = c && [...c.messages.values()].find((x) => x.hostedContents.length);
       return m ? `/teams/${firstTeam(t).id}/channels/${encodeURIComponent(c!.id)}/messages/${m.id}/hostedContents` : undefined;
     });
+    S('teamMembers', 'conversationMember', true, (t) => (firstTeam(t) ? `/teams/${firstTeam(t).id}/members` : undefined));
     S('chats', 'chat', true, (t) => (firstChatUser(t) ? `/users/${firstChatUser(t)}/chats` : undefined));
     S('chatMessages', 'chatMessage', true, (t) => {
       const u = firstChatUser(t);

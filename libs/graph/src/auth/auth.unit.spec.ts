@@ -1,4 +1,5 @@
 import { ClientCertificateCredential, ClientSecretCredential, DeviceCodeCredential } from '@azure/identity';
+import { generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
 import { HoldfastError } from '@holdfast/contracts';
 import { ManualClock } from '../clock';
@@ -9,7 +10,10 @@ import { createCredential } from './credential.factory';
 import { CachingTokenProvider, brokerTokenProvider } from './token-provider';
 
 function makeCert(notBefore: Date, notAfter: Date) {
-  const keys = forge.pki.rsa.generateKeyPair(1024);
+  // Node generates the key (fast, native); forge builds the certificate.
+  const { privateKey: pem } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const privateKey = forge.pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey;
+  const keys = { privateKey, publicKey: forge.pki.setRsaPublicKey(privateKey.n, privateKey.e) };
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
   cert.serialNumber = '01';

@@ -125,6 +125,7 @@ export class GraphClient {
   private readonly immutableIds: boolean;
   private readonly timeoutMs: number;
   readonly defaultRetryAfterMs: number;
+  private readonly ownsTransport: boolean;
 
   constructor(options: GraphClientOptions) {
     if (options.apps.length === 0) throw new HoldfastError('validation_failed', 'GraphClient needs at least one application');
@@ -135,6 +136,7 @@ export class GraphClient {
     this.clock = options.clock ?? systemClock;
     this.metrics = options.metrics ?? noopMetrics;
     this.pacer = options.pacer ?? new Pacer({ clock: this.clock, metrics: this.metrics });
+    this.ownsTransport = !options.transport;
     this.transport = options.transport ?? new NodeHttpTransport({ ca: options.ca });
     this.apps = new Map(options.apps.map((a) => [a.appId, a]));
     this.logger = options.logger ?? noopLogger;
@@ -143,6 +145,11 @@ export class GraphClient {
     this.immutableIds = options.immutableIds ?? true;
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.defaultRetryAfterMs = options.defaultRetryAfterMs ?? 10_000;
+  }
+
+  /** Closes idle keep-alive connections of the transport this client created. */
+  close(): void {
+    if (this.ownsTransport && this.transport instanceof NodeHttpTransport) this.transport.close();
   }
 
   /** Application ids of the pool. */

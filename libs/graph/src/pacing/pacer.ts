@@ -167,7 +167,7 @@ export class Pacer {
       if (decision.granted) {
         const waitedMs = this.clock.now() - started;
         if (waitedMs > 0) this.metrics.add('holdfast.graph.wait_ms', waitedMs, { workload: req.target.workload });
-        return this.lease(req, appId, waitedMs, at);
+        return this.lease(req, appId, waitedMs, at, charges, this.clock.now());
       }
       // The tenant budget of this app is spent: remember it locally so the next round tries
       // another application (or waits exactly as long as needed), then queue again.
@@ -189,7 +189,7 @@ export class Pacer {
     return this.pending.length;
   }
 
-  private lease(req: PaceRequest, appId: string, waitedMs: number, grantedAt: number): PacingLease {
+  private lease(req: PaceRequest, appId: string, waitedMs: number, grantedAt: number, charges: readonly BudgetCharge[], chargedAt: number): PacingLease {
     let released = false;
     return {
       appId,
@@ -209,6 +209,7 @@ export class Pacer {
         scope.inflight = Math.max(0, scope.inflight - this.slotsOf(req, scope));
         // Graph counted the request on arrival, somewhere between grant and now: count it as now.
         scope.window?.move(grantedAt, this.clock.now(), req.count ?? 1);
+        if (this.shared.settle) void this.shared.settle(charges, chargedAt).catch(() => undefined);
         this.pump();
       },
     };

@@ -33,6 +33,13 @@ export type LimiterDecision =
 export interface SharedLimiter {
   take(charges: readonly BudgetCharge[]): Promise<LimiterDecision>;
   pause(key: string, untilEpochMs: number): Promise<void>;
+  /**
+   * Optional: the request charged at `chargedAt` has been answered; re-date its units to now.
+   * Graph counts a request when it arrives, after we charged it, so without this a short
+   * window (Teams: one second) frees on our side before it does on Graph's. Implementations
+   * that skip it should keep a wider safety margin.
+   */
+  settle?(charges: readonly BudgetCharge[], chargedAt: number): Promise<void>;
 }
 
 interface KeyState {
@@ -89,6 +96,11 @@ export class InMemorySharedLimiter implements SharedLimiter {
       if (s.window && c.cost > 0) s.window.add(now, c.cost);
     }
     return worst;
+  }
+
+  async settle(charges: readonly BudgetCharge[], chargedAt: number): Promise<void> {
+    const now = this.clock.now();
+    for (const c of charges) if (c.cost > 0) this.keys.get(c.key)?.window?.move(chargedAt, now, c.cost);
   }
 
   async pause(key: string, untilEpochMs: number): Promise<void> {

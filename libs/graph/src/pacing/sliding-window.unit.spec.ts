@@ -46,6 +46,21 @@ describe('InMemorySharedLimiter', () => {
     expect(l.used('b')).toBe(0);
   });
 
+  it('re-dates settled charges so a window frees from when the answer came', async () => {
+    const clock = new ManualClock();
+    const l = new InMemorySharedLimiter(clock);
+    const budget = { limit: 1, windowMs: 1_000 };
+    const charges = [{ key: 'teams|t|app|other', cost: 1, budget }];
+    const chargedAt = clock.now();
+    expect(await l.take(charges)).toEqual({ granted: true });
+    await clock.advance(400);
+    await l.settle(charges, chargedAt);
+    await clock.advance(700); // 1.1 s after the charge, 0.7 s after the answer
+    expect(await l.take(charges)).toMatchObject({ granted: false, reason: 'budget' });
+    await clock.advance(400);
+    expect(await l.take(charges)).toEqual({ granted: true });
+  });
+
   it('blocks a paused key for everybody until the pause ends', async () => {
     const clock = new ManualClock();
     const l = new InMemorySharedLimiter(clock);

@@ -12,11 +12,11 @@ interface User {
 }
 
 /**
- * Realistic throttling, time-scaled: the simulator's 10-minute mailbox window becomes 2.5 s
- * (time scale 240) and its limit is lowered to 20 requests, so the limits bite within seconds.
+ * Realistic throttling, time-scaled: the simulator's 10-minute mailbox window becomes 1.25 s
+ * (time scale 480) and its limit is lowered to 20 requests, so the limits bite within seconds.
  */
 describe('pacing against the simulator’s throttling', () => {
-  const TIME_SCALE = 240;
+  const TIME_SCALE = 480;
   const WINDOW_MS = 600_000 / TIME_SCALE;
   const LIMIT = 20;
   const REQUESTS = 30;
@@ -27,7 +27,7 @@ describe('pacing against the simulator’s throttling', () => {
   let transport: NodeHttpTransport;
 
   beforeAll(async () => {
-    sim = await startSimulator({ users: 2, messagesPerUser: 10, throttle: 'realistic', timeScale: TIME_SCALE, modules: ['directory', 'exchange'] });
+    sim = await startSimulator({ users: 2, messagesPerUser: 10, throttle: 'realistic', timeScale: TIME_SCALE, modules: ['directory', 'exchange', 'teams'] });
     await sim.control('POST', '/throttle', { limits: { outlookRequests: LIMIT }, reset: true });
     transport = new NodeHttpTransport({ ca: sim.caPem });
     const { client } = simulatorClient(sim, { transport });
@@ -99,5 +99,27 @@ describe('pacing against the simulator’s throttling', () => {
     expect([...pacedResults.values()].every((r) => r.status === 200)).toBe(true);
     expect(pacedMetrics.get('holdfast.graph.throttled')).toBeLessThanOrEqual(1);
     expect(pacedMetrics.get('holdfast.graph.throttled')).toBeLessThan(metrics.get('holdfast.graph.throttled'));
+  }, 60_000);
+
+  it('keeps Teams calls under the per-second limit of the application in the tenant', async () => {
+    await sim.control('POST', '/throttle', { timeScale: 1, reset: true });
+    try {
+      const teamsCalls = (client: ReturnType<typeof simulatorClient>['client'], n: number) =>
+        Promise.allSettled(Array.from({ length: n }, () => client.get('/teams', { query: { $top: 1 }, pacing: { workload: 'teams', kind: 'other' } })));
+      const naive = simulatorClient(sim, { transport, pacer: new Pacer({ teams: { safety: 100 } }), retry: { maxThrottleRetries: 0 } });
+      const naiveResults = await teamsCalls(naive.client, 45);
+      const naiveThrottled = naiveResults.filter((r) => r.status === 'rejected' && r.reason instanceof GraphThrottledError).length;
+      expect(naiveThrottled).toBeGreaterThan(0);
+
+      await sim.control('POST', '/throttle', { reset: true });
+      const metrics = new InMemoryGraphMetrics();
+      const paced = simulatorClient(sim, { transport, metrics, pacer: new Pacer({ metrics }) }); // default: 90 % of 30 per second
+      const pacedResults = await teamsCalls(paced.client, 45);
+      expect(pacedResults.every((r) => r.status === 'fulfilled')).toBe(true);
+      expect(metrics.get('holdfast.graph.throttled')).toBeLessThanOrEqual(1);
+      expect(metrics.get('holdfast.graph.wait_ms')).toBeGreaterThan(0);
+    } finally {
+      await sim.control('POST', '/throttle', { timeScale: TIME_SCALE, reset: true });
+    }
   }, 60_000);
 });

@@ -56,7 +56,6 @@ describe('flat memory', () => {
       expect(actual.digest('hex')).toBe(expected.digest('hex'));
       // The stream is 512 MB; the pipeline holds a few chunks and up to three 16 MiB packs; the
       // bound leaves room for lazily collected buffers but is far below the stream size.
-      console.log('rss growth MB', (peak - rss0) / 1e6);
       expect(peak - rss0).toBeLessThan(320 * 1024 * 1024);
     } finally {
       cleanup();

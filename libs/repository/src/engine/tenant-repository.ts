@@ -8,7 +8,7 @@ import type { BlobKind } from '../format/blob-types';
 import { decodeTree, encodeTree, parseRef, rootBlob, TREE_FANOUT, type ContentRef, type ParsedRef, type TreeChild } from '../format/content-ref';
 import { openObject, sealObject, sealedObjectKeyId } from '../format/sealed-object.format';
 import { decodePackHeader, decodePackTrailer, PACK_TRAILER_BYTES, requireKey } from '../format/pack.format';
-import { splitMime, Base64LineEncoder } from '../mime/mime-splitter';
+import { splitMime, Base64LineEncoder, encodeBase64Lines } from '../mime/mime-splitter';
 import { decodeSkeleton, encodeSkeleton, type SkeletonRecord } from '../mime/mime-skeleton';
 import type { RetentionGuard } from '../backend/retention-guard';
 import { BlobIndex, encodeIndexFile, type IndexedPack, type LocatedBlob } from './blob-index';
@@ -121,6 +121,8 @@ export class TenantRepository {
   private readonly partCache = new LruCache<Exclude<SkeletonRecord, { type: 'literal' }>>(20_000, () => 1);
   /** Recently read blobs (restores of mail read the same attachments again and again). */
   private readonly blobCache = new LruCache<Buffer>(32 * 1024 * 1024, (b) => b.length + 64);
+  /** Re-encoded (base64 with line layout) small attachments, for mail restores. */
+  private readonly encodedCache = new LruCache<Buffer>(32 * 1024 * 1024, (b) => b.length + 64);
   readonly stats = { blobsNew: 0, blobsDeduplicated: 0, bytesIn: 0, bytesNew: 0 };
 
   private constructor(readonly ctx: TenantContext) {
@@ -564,7 +566,18 @@ export class TenantRepository {
       for (const rec of decodeSkeleton(Buffer.concat(parts))) {
         if (rec.type === 'literal') yield rec.bytes;
         else if (rec.type === 'raw') yield* this.contentChunks(rec.ref);
-        else {
+        else if (rec.size <= 2 * 1024 * 1024) {
+          // Small attachments are re-encoded once per session: the same one recurs across messages.
+          const key = `${rec.ref}|${rec.lineLength}|${rec.crlf ? 1 : 0}`;
+          let encoded = this.encodedCache.get(key);
+          if (!encoded) {
+            const parts: Buffer[] = [];
+            for await (const b of this.contentChunks(rec.ref)) parts.push(b);
+            encoded = Buffer.from(encodeBase64Lines(Buffer.concat(parts), rec.lineLength, rec.crlf), 'latin1');
+            this.encodedCache.set(key, encoded);
+          }
+          yield encoded;
+        } else {
           const enc = new Base64LineEncoder(rec.lineLength, rec.crlf);
           for await (const b of this.contentChunks(rec.ref)) {
             const out = enc.push(b);

@@ -1,13 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createCipheriv, createHash } from 'node:crypto';
 
-/** Deterministic pseudo-random bytes (fast: SHA-256 in counter mode). */
+/** Deterministic pseudo-random bytes: an AES-256-CTR keystream keyed by the seed (fast). */
 export function seededBytes(seed: string, length: number): Buffer {
-  const out = Buffer.allocUnsafe(length);
-  let o = 0;
-  for (let i = 0; o < length; i++) {
-    const block = createHash('sha256').update(`${seed}|${i}`).digest();
-    o += block.copy(out, o);
-  }
-  return out;
+  const key = createHash('sha256').update(`holdfast-seed|${seed}`).digest();
+  const cipher = createCipheriv('aes-256-ctr', key, Buffer.alloc(16));
+  return Buffer.concat([cipher.update(Buffer.alloc(length)), cipher.final()]);
 }
-

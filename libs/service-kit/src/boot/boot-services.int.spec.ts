@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { Controller, Get, Inject, Injectable, Module } from '@nestjs/common';
 import { ConfigError } from '@holdfast/config';
-import { HoldfastError } from '@holdfast/contracts';
+import { HoldfastError, type RecordedEvent } from '@holdfast/contracts';
 import { createTestDatabase, testNamespace, testNatsUrl, type TestDatabase } from '@holdfast/testing';
 import type { Pool } from 'pg';
 import { z } from 'zod';
@@ -186,6 +186,18 @@ describe('bootServices', () => {
     running = await bootServices({ services: [alpha], env: { ...env, NATS_URL: testNatsUrl(), HOLDFAST_NAMESPACE: testNamespace() } });
     expect(running.platform.bus.kind).toBe('jetstream');
     expect((await fetch(`${running.url}/ready`)).status).toBe(200);
+  });
+
+  it('relays events appended to the event store onto the bus', async () => {
+    running = await bootServices({ services: [alpha], env });
+    const { bus } = running.platform.bus;
+    const received = new Promise<RecordedEvent>((resolve) => {
+      void bus.subscribeEvents({ durable: 'kit_test', startFrom: 'all' }, async (event) => resolve(event));
+    });
+    await running.platform.eventStore.appendToStream('tenant-a', 'probe-1', [{ type: 'KitProbeRecorded', data: { n: 1 } }], {
+      expectedVersion: 'no_stream',
+    });
+    expect(await received).toMatchObject({ type: 'KitProbeRecorded', streamId: 'probe-1', tenantId: 'tenant-a', data: { n: 1 } });
   });
 
   it('closes the server and the connections it opened', async () => {

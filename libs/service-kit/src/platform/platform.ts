@@ -1,5 +1,6 @@
-import { eventStoreMigrations, runMigrations } from '@holdfast/event-store';
-import { connectBus, messagingMigrations, type BusKind, type MessageBus } from '@holdfast/messaging';
+import { CATALOG } from '@holdfast/contracts';
+import { eventStoreMigrations, PostgresEventStore, runMigrations, UpcasterRegistry } from '@holdfast/event-store';
+import { connectBus, messagingMigrations, OutboxRelay, type BusKind, type MessageBus } from '@holdfast/messaging';
 import { Pool } from 'pg';
 import { getLogger } from '../logging/logger';
 
@@ -18,6 +19,8 @@ export interface BusConnection {
 export interface Platform {
   readonly namespace: string;
   readonly db: Pool;
+  /** The event store on `db`, validating and upcasting with the contracts' catalog. */
+  readonly eventStore: PostgresEventStore;
   readonly bus: BusConnection;
   close(): Promise<void>;
 }
@@ -31,6 +34,11 @@ export interface PlatformOptions {
   /** auto: JetStream when NATS_URL answers, else in-process; jetstream: NATS required. */
   readonly busMode?: BusMode;
   readonly poolSize?: number;
+  /**
+   * Run the outbox relay (event table -> bus) in this process; default true. Relays of
+   * several processes take turns under an advisory lock, so every process may run one.
+   */
+  readonly relay?: boolean;
 }
 
 const PING = { service: 'service-kit', method: 'ping' } as const;
@@ -45,6 +53,8 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   // an idle client losing its connection must not crash the process; the next query reconnects
   db.on('error', (e) => log.warn({ err: e }, 'idle Postgres connection failed'));
   let bus: BusConnection;
+  let relay: OutboxRelay | undefined;
+  const eventStore = new PostgresEventStore({ pool: db, upcasters: new UpcasterRegistry().registerCatalog(CATALOG), validate: CATALOG });
   try {
     const report = await runMigrations(db, [eventStoreMigrations, messagingMigrations]);
     if (report.applied.length) log.info({ applied: report.applied.map((m) => `${m.module}/${m.name}`) }, 'migrations applied');
@@ -68,6 +78,16 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
         await connected.bus.close();
       },
     };
+    if (options.relay ?? true) {
+      relay = new OutboxRelay({
+        store: eventStore,
+        bus: connected.bus,
+        pool: db,
+        listenUrl: options.databaseUrl,
+        logger: getLogger('OutboxRelay'),
+      });
+      relay.start();
+    }
   } catch (e) {
     await db.end().catch(() => undefined);
     throw e;
@@ -76,10 +96,12 @@ export async function createPlatform(options: PlatformOptions): Promise<Platform
   return {
     namespace: options.namespace,
     db,
+    eventStore,
     bus,
     async close() {
       if (closed) return;
       closed = true;
+      await relay?.stop().catch((e) => log.warn({ err: e }, 'stopping the outbox relay failed'));
       await bus.close().catch((e) => log.warn({ err: e }, 'closing the bus failed'));
       await db.end().catch((e) => log.warn({ err: e }, 'closing the Postgres pool failed'));
     },

@@ -47,22 +47,28 @@ function pool(flavor: 'text' | 'binary'): PagePool {
   let p = pagePools.get(flavor);
   if (!p) {
     const pages: Buffer[] = [];
+    const words = WORDS.map((w) => Buffer.from(w, 'utf8'));
+    const space = Buffer.from(' ');
+    const stop = Buffer.from('.\n');
     for (let n = 0; n < PAGES; n++) {
-      const r = new Rng('page', flavor, n);
       const page = Buffer.alloc(CONTENT_BLOCK);
       if (flavor === 'text') {
+        const r = new Rng('page', flavor, n);
         let at = 0;
         let sentence = 0;
         while (at < CONTENT_BLOCK) {
-          const word = r.pick(WORDS) + (++sentence % 12 === 0 ? '.\n' : ' ');
-          at += page.write(word, at, 'utf8');
+          const w = words[r.uint32() % words.length];
+          at += w.copy(page, at);
+          if (at < CONTENT_BLOCK) at += (++sentence % 12 === 0 ? stop : space).copy(page, at);
         }
       } else {
-        // skewed bytes: lots of zeros and small values, like structured binary formats
-        for (let i = 0; i < CONTENT_BLOCK; i += 2) {
-          const v = r.uint32();
-          page[i] = (v & 3) === 0 ? 0 : (v >>> 8) & ((v & 0x10) === 0 ? 0x0f : 0xff);
-          page[i + 1] = (v & 0xc) === 0 ? 0 : (v >>> 20) & ((v & 0x20) === 0 ? 0x0f : 0xff);
+        // skewed bytes (lots of zeros and small values, like structured binary formats) from a native keystream
+        const iv = Buffer.alloc(16);
+        iv.writeUInt32BE(n, 0);
+        const raw = createCipheriv('aes-128-ctr', aesKey(`page:${flavor}`), iv).update(Buffer.alloc(CONTENT_BLOCK));
+        for (let i = 0; i < CONTENT_BLOCK; i++) {
+          const v = raw[i];
+          page[i] = (v & 3) === 0 ? 0 : (v & 4) === 0 ? v >> 4 : v;
         }
       }
       pages.push(page);

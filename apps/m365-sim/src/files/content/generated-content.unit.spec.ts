@@ -39,7 +39,7 @@ describe('generated content', () => {
     const tail = readGeneratedRange(huge, huge.size - 100, huge.size);
     expect(tail.length).toBe(100);
     expect(readGeneratedRange(huge, huge.size - 40, huge.size).equals(tail.subarray(60))).toBe(true);
-    // hashing visits one 16-byte header per 40 KiB block, never the bodies
+    // hashing visits one 16-byte header per 160 KiB block, never the bodies
     const big: GeneratedContent = { ...huge, size: 2 * 1024 ** 3 + 5 };
     expect(generatedQuickXorHash(big)).toMatch(/^[A-Za-z0-9+/]{27}=$/);
     expect(generatedQuickXorHash(big)).not.toBe(generatedQuickXorHash({ ...big, seed: 'other' }));

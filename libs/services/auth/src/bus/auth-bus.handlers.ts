@@ -6,19 +6,19 @@ import { generateSelfSignedCertificate } from '../certificates/self-signed-certi
 
 /** The auth service's request/reply methods: `<ns>.rpc.auth.<method>`. */
 export const AUTH_METHODS = {
-  addOrganization: 'org.add',
-  listOrganizations: 'org.list',
-  showOrganization: 'org.show',
-  checkOrganization: 'org.check',
-  removeOrganization: 'org.remove',
-  addApplication: 'org.add-application',
-  rotateCredential: 'org.rotate-credential',
-  connection: 'org.connection',
-  startDeviceCode: 'org.device-code.start',
-  startGrant: 'org.grant.start',
-  onboardingStatus: 'org.onboarding.status',
-  expiringCredentials: 'credentials.expiring',
-  generateCertificate: 'certificate.generate',
+  addOrganization: 'org-add',
+  listOrganizations: 'org-list',
+  showOrganization: 'org-show',
+  checkOrganization: 'org-check',
+  removeOrganization: 'org-remove',
+  addApplication: 'org-add-application',
+  rotateCredential: 'org-rotate-credential',
+  connection: 'org-connection',
+  startDeviceCode: 'org-device-code-start',
+  startGrant: 'org-grant-start',
+  onboardingStatus: 'org-onboarding-status',
+  expiringCredentials: 'credentials-expiring',
+  generateCertificate: 'certificate-generate',
   token: 'token',
 } as const;
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
 import { parseRequest } from '../orgs/parse-request';
 import { generateCertificateRequest } from '../orgs/organization.requests';
@@ -20,7 +20,9 @@ export interface GeneratedCertificate {
 /** A new RSA-2048 self-signed certificate for client-certificate authentication. */
 export function generateSelfSignedCertificate(payload: unknown = {}): GeneratedCertificate {
   const req = parseRequest(generateCertificateRequest, payload);
-  const keys = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
+  // node's native key generation (forge's pure-JS one takes seconds)
+  const pair = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const keys = { privateKey: forge.pki.privateKeyFromPem(pair.privateKey), publicKey: forge.pki.publicKeyFromPem(pair.publicKey) };
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
   cert.serialNumber = '01' + randomBytes(15).toString('hex');

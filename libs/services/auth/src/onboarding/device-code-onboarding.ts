@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { HoldfastError } from '@holdfast/contracts';
 import {
+  classifyAuthError,
   createCredential,
   GraphClient,
   isGraphError,
@@ -182,7 +183,7 @@ export class DeviceCodeOnboarding {
         session.status = 'completed';
       } catch (e) {
         session.status = 'failed';
-        const err = e instanceof HoldfastError ? e : new HoldfastError('internal', 'onboarding failed unexpectedly');
+        const err = e instanceof HoldfastError ? e : classifyAuthError(e);
         session.error = { code: err.code, message: describeSignInError(err) };
       } finally {
         announce();
