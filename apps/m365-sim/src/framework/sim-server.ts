@@ -526,6 +526,11 @@ export class Sim implements SimContext {
         continue;
       }
       for (const k of Object.keys(params)) {
+        // a regex group that did not take part in the match stays absent, not "undefined"
+        if (params[k] === undefined) {
+          delete params[k];
+          continue;
+        }
         try {
           params[k] = decodeURIComponent(params[k]);
         } catch {
