@@ -22,7 +22,7 @@ export type {
 export { JetStreamBus, type JetStreamBusOptions, type JetStreamConnectOptions } from './jetstream-bus';
 /** MessageBus inside one process (all-in-one without NATS): `new InProcessBus({ namespace, installationId, deadLetters })`. */
 export { InProcessBus, InProcessBroker, type InProcessBusOptions } from './in-process-bus';
-/** Picks JetStream when NATS is reachable, else in-process, and reports which: `const { bus, kind } = await connectBus({ natsUrl, pool })`. */
+/** Picks JetStream when NATS is reachable, else in-process, and reports which: `const { bus, kind, reason } = await connectBus({ natsUrl, namespace, pool })`. */
 export {
   connectBus,
   busOptionsFromConfig,
@@ -33,7 +33,7 @@ export {
 } from './connect-bus';
 /** Publishes the event store's global log to the bus with Nats-Msg-Id = eventId: `new OutboxRelay({ store, bus, pool }).start()`. */
 export { OutboxRelay, type OutboxRelayOptions, type RelayBatchResult, type GlobalLogReader } from './outbox-relay';
-/** Exactly-once effects over at-least-once delivery: `await handleIdempotently(pool, 'catalog', event, async (tx) => ...)`. */
+/** Exactly-once effects over at-least-once delivery: `await handleIdempotently(pool, 'catalog', event, async (tx) => ...)`; `pruneInbox(pool, ms)` trims old rows. */
 export { handleIdempotently, wasHandled, pruneInbox, type IdempotentResult } from './idempotent-handler';
 /** Tables of messaging (inbox, dead letters, relay checkpoints, installation): `runMigrations(url, [eventStoreMigrations, messagingMigrations])`. */
 export { messagingMigrations } from './messaging.migrations';

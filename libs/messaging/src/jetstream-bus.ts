@@ -324,11 +324,12 @@ export class JetStreamBus implements MessageBus {
         max_ack_pending: config.max_ack_pending,
         max_deliver: config.max_deliver,
         description: config.description,
+        // set one filter form and clear the other (undefined is dropped from the merged config)
         ...(sameFilter
           ? {}
           : config.filter_subjects
-            ? { filter_subjects: config.filter_subjects }
-            : { filter_subject: config.filter_subject }),
+            ? { filter_subjects: config.filter_subjects, filter_subject: undefined }
+            : { filter_subject: config.filter_subject, filter_subjects: undefined }),
       });
       this.logger.info({ stream, consumer: config.durable_name }, 'consumer updated');
     } catch (err) {

@@ -89,6 +89,9 @@ export function decodeEvent(headers: WireHeaders, data: Uint8Array, origin: Orig
   ) {
     return { ok: false, reason: 'malformed', detail: 'body is not a recorded event' };
   }
+  if (headers[HEADER.tenant] !== undefined && headers[HEADER.tenant] !== body.tenantId) {
+    return { ok: false, reason: 'malformed', detail: 'tenant header and body disagree' };
+  }
   return { ok: true, value: body as unknown as RecordedEvent };
 }
 
@@ -111,6 +114,9 @@ export function decodeTask(headers: WireHeaders, data: Uint8Array, origin: Origi
     !('data' in body)
   ) {
     return { ok: false, reason: 'malformed', detail: 'body is not a task' };
+  }
+  if (headers[HEADER.tenant] !== undefined && headers[HEADER.tenant] !== body.tenantId) {
+    return { ok: false, reason: 'malformed', detail: 'tenant header and body disagree' };
   }
   return { ok: true, value: body as unknown as TaskMessage };
 }

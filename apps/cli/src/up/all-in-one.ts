@@ -95,7 +95,13 @@ export async function startAllInOne(options: AllInOneOptions): Promise<AllInOne>
       namespace,
       busMode: busChoice.mode,
     });
-    say(`bus: ${platform.bus.kind === 'jetstream' ? `NATS JetStream (${busChoice.description})` : `in-process (${platform.bus.reason})`}`);
+    say(
+      platform.bus.kind === 'jetstream'
+        ? `bus: NATS JetStream (${busChoice.description})`
+        : busChoice.mode === 'in-process'
+          ? `bus: ${busChoice.description}`
+          : `bus: in-process (${platform.bus.reason})`,
+    );
     let running: RunningServices;
     try {
       running = await bootServices({

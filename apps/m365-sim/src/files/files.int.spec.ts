@@ -339,6 +339,9 @@ describe('files module (OneDrive/SharePoint) with the official Graph client', ()
     expect(search.value.length).toBeGreaterThan(1);
     const site = search.value.find((s: { displayName: string }) => s.displayName === 'Marketing');
     expect(site.webUrl).toMatch(/\/sites\/Marketing$/);
+    const host = new URL(site.webUrl).hostname;
+    expect((await client.api(`/sites/${host}`).get()).id).toBe(root.id);
+    expect((await client.api(`/sites/${host}:/sites/Marketing`).get()).id).toBe(site.id);
     const subsites = await client.api(`/sites/${site.id}/sites`).get();
     expect(subsites.value).toHaveLength(2);
     expect(subsites.value[0].webUrl.startsWith(`${site.webUrl}/`)).toBe(true);

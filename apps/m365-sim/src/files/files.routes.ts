@@ -84,7 +84,7 @@ const ITEM = String.raw`(?<addr>\/root|\/items\/[^/:]+)(?::(?<rel>\/[^:]*):?)?`;
 
 export function requireSite(fa: FilesAccess, tenant: TenantState, id: string): SiteRecord {
   const st = fa.state(tenant);
-  if (id.toLowerCase() === 'root') return st.sites.sites.get(st.rootSiteId)!;
+  if (id.toLowerCase() === 'root' || id.toLowerCase() === st.hostname) return st.sites.sites.get(st.rootSiteId)!;
   const s = st.sites.site(id);
   if (!s) throw new GraphHttpError(404, 'itemNotFound', 'Requested site could not be found');
   return s;
@@ -487,7 +487,13 @@ export class FilesRoutes {
     const by = appIdentity(req);
     let body: Record<string, any> = {};
     const raw = await req.body();
-    if (raw.length) body = JSON.parse(raw.toString('utf8'));
+    if (raw.length) {
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw new GraphHttpError(400, 'invalidRequest', 'The request body is not valid JSON.');
+      }
+    }
     const itemProps = (body.item ?? {}) as Record<string, unknown>;
     const behavior = conflictOf(itemProps['@microsoft.graph.conflictBehavior'] ?? req.query['@microsoft.graph.conflictBehavior'], 'replace');
     let parentId: string;

@@ -2,6 +2,9 @@ import type { EventDefinition, EventOf } from './define-event';
 import { INVENTORY_EVENTS } from './inventory.events';
 import { ORGS_EVENTS } from './orgs.events';
 import { PLATFORM_EVENTS } from './platform.events';
+import { JOBS_EVENTS } from './jobs.events';
+import { RECOVERY_POINTS_EVENTS } from './recovery-points.events';
+import { RUNS_EVENTS } from './runs.events';
 
 /*
  * The event catalog: every event any Holdfast service appends.
@@ -17,7 +20,7 @@ import { PLATFORM_EVENTS } from './platform.events';
  * Changing an event's data incompatibly: bump its schemaVersion and register an upcaster
  * for the old version with the event store's UpcasterRegistry.
  */
-export const CATALOG = [...PLATFORM_EVENTS, ...ORGS_EVENTS, ...INVENTORY_EVENTS] as const;
+export const CATALOG = [...PLATFORM_EVENTS, ...ORGS_EVENTS, ...INVENTORY_EVENTS, ...JOBS_EVENTS, ...RUNS_EVENTS, ...RECOVERY_POINTS_EVENTS] as const;
 
 /** Union of every cataloged event. */
 export type CatalogEvent = EventOf<(typeof CATALOG)[number]>;

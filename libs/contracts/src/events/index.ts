@@ -4,3 +4,6 @@ export * from './catalog';
 export * from './platform.events';
 export * from './orgs.events';
 export * from './inventory.events';
+export * from './jobs.events';
+export * from './runs.events';
+export * from './recovery-points.events';

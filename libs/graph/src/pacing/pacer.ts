@@ -155,7 +155,7 @@ export class Pacer {
     if (req.apps.length === 0) throw new Error('pacer: no application in the pool');
     const started = this.clock.now();
     for (;;) {
-      const { appId, at } = await this.waitLocal(req);
+      const { appId } = await this.waitLocal(req);
       const charges = this.sharedCharges(req, appId);
       let decision;
       try {
@@ -167,7 +167,7 @@ export class Pacer {
       if (decision.granted) {
         const waitedMs = this.clock.now() - started;
         if (waitedMs > 0) this.metrics.add('holdfast.graph.wait_ms', waitedMs, { workload: req.target.workload });
-        return this.lease(req, appId, waitedMs, at, charges, this.clock.now());
+        return this.lease(req, appId, waitedMs, charges, this.clock.now());
       }
       // The tenant budget of this app is spent: remember it locally so the next round tries
       // another application (or waits exactly as long as needed), then queue again.
@@ -189,7 +189,7 @@ export class Pacer {
     return this.pending.length;
   }
 
-  private lease(req: PaceRequest, appId: string, waitedMs: number, grantedAt: number, charges: readonly BudgetCharge[], chargedAt: number): PacingLease {
+  private lease(req: PaceRequest, appId: string, waitedMs: number, charges: readonly BudgetCharge[], chargedAt: number): PacingLease {
     let released = false;
     return {
       appId,
@@ -207,8 +207,8 @@ export class Pacer {
         released = true;
         const scope = this.scope(req.tenantId, appId, req.target);
         scope.inflight = Math.max(0, scope.inflight - this.slotsOf(req, scope));
-        // Graph counted the request on arrival, somewhere between grant and now: count it as now.
-        scope.window?.move(grantedAt, this.clock.now(), req.count ?? 1);
+        // Graph counted the request on arrival, somewhere between grant and now: age it from now.
+        scope.window?.settle(this.clock.now(), req.count ?? 1);
         if (this.shared.settle) void this.shared.settle(charges, chargedAt).catch(() => undefined);
         this.pump();
       },
@@ -222,7 +222,7 @@ export class Pacer {
   private rollback(req: PaceRequest, appId: string): void {
     const scope = this.scope(req.tenantId, appId, req.target);
     scope.inflight = Math.max(0, scope.inflight - this.slotsOf(req, scope));
-    scope.window?.refund(req.count ?? 1);
+    scope.window?.drop(req.count ?? 1);
     if (req.uploadBytes) scope.bytes?.refund(req.uploadBytes);
   }
 
@@ -267,7 +267,7 @@ export class Pacer {
         if (s.window) wait = Math.max(wait, s.window.waitFor(now, count));
         if (s.bytes && req.uploadBytes) wait = Math.max(wait, s.bytes.waitFor(now, req.uploadBytes));
         if (wait > 0) {
-          earliest = Math.min(earliest, now + wait);
+          if (Number.isFinite(wait)) earliest = Math.min(earliest, now + wait); // else a release pumps again
           continue;
         }
         if (s.inflight + this.slotsOf(req, s) > s.maxConcurrent) continue; // a release will pump again
@@ -284,7 +284,7 @@ export class Pacer {
       }
       const s = this.scope(req.tenantId, best, req.target);
       s.inflight += this.slotsOf(req, s);
-      s.window?.add(now, count);
+      s.window?.hold(count);
       if (req.uploadBytes) s.bytes?.add(now, req.uploadBytes);
       entry.cleanup?.();
       entry.resolve({ appId: best, at: now });

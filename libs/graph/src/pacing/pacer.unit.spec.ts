@@ -204,4 +204,18 @@ describe('Pacer', () => {
     await clock.advance(46_000);
     expect(next).toHaveLength(1);
   });
+
+  it('keeps counting a request in the window for as long as it is in flight', async () => {
+    const pacer = new Pacer({ clock, mailbox: { windowLimit: 1, windowMs: 1_000, maxConcurrent: 10 } });
+    const inFlight = await pacer.acquire(mbx('alice'));
+    const next: PacingLease[] = [];
+    track(pacer.acquire(mbx('alice')), next);
+    await clock.advance(5_000); // far beyond the window, but Graph may only just have counted it
+    expect(next).toHaveLength(0);
+    inFlight.release();
+    await clock.advance(999);
+    expect(next).toHaveLength(0);
+    await clock.advance(20);
+    expect(next).toHaveLength(1);
+  });
 });

@@ -34,10 +34,11 @@ export interface SharedLimiter {
   take(charges: readonly BudgetCharge[]): Promise<LimiterDecision>;
   pause(key: string, untilEpochMs: number): Promise<void>;
   /**
-   * Optional: the request charged at `chargedAt` has been answered; re-date its units to now.
-   * Graph counts a request when it arrives, after we charged it, so without this a short
-   * window (Teams: one second) frees on our side before it does on Graph's. Implementations
-   * that skip it should keep a wider safety margin.
+   * Optional: the request charged at `chargedAt` has been answered. Graph counts a request
+   * when it arrives, after we charged it, so the in-process limiter counts a charge as in
+   * flight until it is settled and ages it from the answer. Without it a short window
+   * (Teams: one second) frees on our side before it does on Graph's; implementations that
+   * skip it should keep a wider safety margin.
    */
   settle?(charges: readonly BudgetCharge[], chargedAt: number): Promise<void>;
 }
@@ -64,6 +65,7 @@ export class InMemorySharedLimiter implements SharedLimiter {
       const fresh = new SlidingWindow(budget.limit, budget.windowMs);
       // A budget change (licence count updated) keeps what was already spent.
       if (s.window) fresh.add(this.clock.now(), s.window.used(this.clock.now()));
+      // (in-flight units are carried as settled: conservative)
       s.window = fresh;
     }
     return s;
@@ -86,21 +88,24 @@ export class InMemorySharedLimiter implements SharedLimiter {
         continue;
       }
       if (s.window && c.cost > 0) {
-        const wait = s.window.waitFor(now, c.cost);
+        let wait = s.window.waitFor(now, c.cost);
+        // Full of in-flight requests: look again shortly (a settle frees room).
+        if (!Number.isFinite(wait)) wait = Math.max(10, Math.min(1_000, Math.ceil(s.window.windowMs / 10)));
         if (wait > 0 && (worst.granted || wait > worst.retryAfterMs)) worst = { granted: false, retryAfterMs: wait, key: c.key, reason: 'budget' };
       }
     }
     if (!worst.granted) return worst;
     for (const c of charges) {
       const s = this.state(c.key, c.budget);
-      if (s.window && c.cost > 0) s.window.add(now, c.cost);
+      if (s.window && c.cost > 0) s.window.hold(c.cost);
     }
     return worst;
   }
 
   async settle(charges: readonly BudgetCharge[], chargedAt: number): Promise<void> {
     const now = this.clock.now();
-    for (const c of charges) if (c.cost > 0) this.keys.get(c.key)?.window?.move(chargedAt, now, c.cost);
+    void chargedAt;
+    for (const c of charges) if (c.cost > 0) this.keys.get(c.key)?.window?.settle(now, c.cost);
   }
 
   async pause(key: string, untilEpochMs: number): Promise<void> {

@@ -6,6 +6,8 @@
 export class SlidingWindow {
   private readonly buckets: Array<{ index: number; count: number }> = [];
   private total = 0;
+  /** Units of requests still in flight: they count until they are settled into a bucket. */
+  private pending = 0;
   readonly bucketMs: number;
 
   constructor(
@@ -25,23 +27,46 @@ export class SlidingWindow {
     }
   }
 
-  /** Units counted in the window ending at `now`. */
+  /** Units counted in the window ending at `now`, in-flight ones included. */
   used(now: number): number {
     this.expire(now);
-    return this.total;
+    return this.total + this.pending;
   }
 
-  /** Milliseconds until `units` more fit (0: now). Units above the limit wait for an empty window. */
+  /**
+   * Milliseconds until `units` more fit (0: now). Units above the limit wait for an empty
+   * window. Infinity: only the settling of in-flight units can make room.
+   */
   waitFor(now: number, units = 1): number {
     this.expire(now);
     const need = Math.min(units, this.limit);
-    if (this.total + need <= this.limit) return 0;
+    if (this.total + this.pending + need <= this.limit) return 0;
     let remaining = this.total;
     for (const b of this.buckets) {
       remaining -= b.count;
-      if (remaining + need <= this.limit) return Math.max(1, (b.index + 1) * this.bucketMs + this.windowMs - now);
+      if (remaining + this.pending + need <= this.limit) return Math.max(1, (b.index + 1) * this.bucketMs + this.windowMs - now);
     }
-    return this.windowMs;
+    return Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Counts units for a request about to be sent. Graph counts it when it arrives, which is
+   * some time before its answer: until `settle`, it counts whatever the time.
+   */
+  hold(units = 1): void {
+    this.pending += units;
+  }
+
+  /** The answer came: the held units now age from `now`. */
+  settle(now: number, units = 1): void {
+    const take = Math.min(units, this.pending);
+    this.pending -= take;
+    if (take > 0) this.add(now, take);
+  }
+
+  /** Gives back held units of a request that was never sent. */
+  drop(units = 1): void {
+    this.pending -= Math.min(units, this.pending);
   }
 
   add(now: number, units = 1): void {
@@ -63,24 +88,6 @@ export class SlidingWindow {
       units -= take;
     }
     while (this.buckets.length > 0 && this.buckets[this.buckets.length - 1].count === 0) this.buckets.pop();
-  }
-
-  /**
-   * Re-dates units counted at `from` to `to` (later). The service counts a request when it
-   * arrives, which is after we charged it; re-dating it to when its answer came keeps our
-   * window from freeing up before the service's does.
-   */
-  move(from: number, to: number, units = 1): void {
-    if (to <= from) return;
-    const index = Math.floor(from / this.bucketMs);
-    const bucket = this.buckets.find((b) => b.index === index);
-    if (!bucket) return; // already out of the window
-    const take = Math.min(units, bucket.count);
-    bucket.count -= take;
-    this.total -= take;
-    this.add(to, take);
-    const emptyAt = this.buckets.indexOf(bucket);
-    if (bucket.count === 0 && emptyAt >= 0) this.buckets.splice(emptyAt, 1);
   }
 
   isEmpty(now: number): boolean {

@@ -146,6 +146,23 @@ export function messageBusContract(name: string, createHarness: () => Promise<Bu
         expect(byTenant.events.map((e) => e.eventId)).toEqual([other.eventId, finished.eventId]);
       });
 
+      it('applies changed subject patterns of a durable consumer at its next subscription', async () => {
+        const first = collect();
+        const sub = await bus.subscribeEvents({ durable: 'refilter', subjects: ['*.TypeA'], ...CONTRACT_DELIVERY }, first.handler);
+        await bus.publishEvent(recordedEvent({ type: 'TypeA' }));
+        await waitFor(() => first.events.length === 1, 'the TypeA event');
+        await sub.close();
+        const second = collect();
+        await bus.subscribeEvents({ durable: 'refilter', subjects: ['*.TypeB'], ...CONTRACT_DELIVERY }, second.handler);
+        const a = recordedEvent({ type: 'TypeA' });
+        const b = recordedEvent({ type: 'TypeB' });
+        await bus.publishEvent(a);
+        await bus.publishEvent(b);
+        await waitFor(() => second.events.length >= 1, 'the TypeB event');
+        await sleep(100);
+        expect(second.events.map((e) => e.eventId)).toEqual([b.eventId]);
+      });
+
       it('gives every durable consumer its own copy of each event', async () => {
         const a = collect();
         const b = collect();
@@ -265,15 +282,18 @@ export function messageBusContract(name: string, createHarness: () => Promise<Bu
         const oddSchema = recordedEvent();
         await h.publishRaw(subject, encodeJson(oddSchema), oddSchema.eventId, { ...good, [HEADER.schema]: 'holdfast.event.v99' });
         await h.publishRaw(subject, new Uint8Array([0xff, 0xfe, 0x00]), 'garbage-1', good);
+        const otherTenant = recordedEvent({ tenantId: 'tenant-b' });
+        await h.publishRaw(subject, encodeJson(otherTenant), otherTenant.eventId, good);
         const fine = recordedEvent();
         await bus.publishEvent(fine);
         await waitFor(() => c.events.length === 1, 'the proper event');
-        await waitFor(() => h.deadLetters.letters.length === 3, 'three dead letters');
+        await waitFor(() => h.deadLetters.letters.length === 4, 'four dead letters');
         expect(c.events.map((e) => e.eventId)).toEqual([fine.eventId]);
         expect(h.deadLetters.letters.map((l) => [l.messageId, l.reason])).toEqual([
           [foreign.eventId, 'foreign_installation'],
           [oddSchema.eventId, 'unknown_schema'],
           ['garbage-1', 'malformed'],
+          [otherTenant.eventId, 'malformed'],
         ]);
         expect(h.deadLetters.letters[2].payload).toEqual(new Uint8Array([0xff, 0xfe, 0x00]));
       });
@@ -296,6 +316,28 @@ export function messageBusContract(name: string, createHarness: () => Promise<Bu
         });
         await waitFor(() => taken.length === 1, 'the redelivery to the other subscriber');
         expect(taken[0]).toEqual({ id: event.eventId, count: 2 });
+        stuck.resolve();
+        await sub.close();
+      });
+
+      it('dead-letters a message whose handler never finishes (a crash loop) once maxDeliver is used up', async () => {
+        const stuck = deferred();
+        const started = deferred();
+        const spec = { durable: 'crash-loop', ...CONTRACT_DELIVERY, maxDeliver: 1 };
+        const sub = await bus.subscribeEvents(spec, async () => {
+          started.resolve();
+          await stuck.promise; // as if the process died inside the handler
+        });
+        const event = recordedEvent();
+        await bus.publishEvent(event);
+        await started.promise;
+        // the "restarted process" subscribes; the redelivery exceeds maxDeliver
+        let restartedCalls = 0;
+        const other = await h.peer();
+        await other.subscribeEvents(spec, async () => void restartedCalls++);
+        await waitFor(() => h.deadLetters.letters.length === 1, 'the dead letter');
+        expect(restartedCalls).toBe(0); // not handed to a handler again
+        expect(h.deadLetters.letters[0]).toMatchObject({ messageId: event.eventId, reason: 'max_deliveries', deliveries: 2 });
         stuck.resolve();
         await sub.close();
       });

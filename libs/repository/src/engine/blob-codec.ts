@@ -4,6 +4,8 @@ import { BLOB_KIND_CODE, type BlobKind, type PackEntry } from '../format/blob-ty
 import { blobAad } from '../format/pack.format';
 import type { TenantKeys } from '../crypto/tenant-keyring';
 
+const SAMPLE_BYTES = 64 * 1024;
+const SAMPLE_FROM = 256 * 1024;
 const FLAG_RAW = Buffer.from([0]);
 const FLAG_ZSTD = Buffer.from([1]);
 const KIND_PREFIX: Record<BlobKind, Buffer> = {
@@ -22,10 +24,15 @@ export async function encodeBlob(keys: TenantKeys, kind: BlobKind, id: Buffer, d
   let flag = FLAG_RAW;
   let payload = data;
   if (data.length >= 128 && level > 0) {
-    const z = await compress(data, level);
-    if (z.length < data.length * 0.97) {
-      flag = FLAG_ZSTD;
-      payload = z;
+    // Large blobs: try a 64 KiB sample first, so already-compressed data (media, archives,
+    // encrypted files) does not pay for a full compression that would be thrown away.
+    const worthIt = data.length < SAMPLE_FROM || (await compress(data.subarray(0, SAMPLE_BYTES), 1)).length < SAMPLE_BYTES * 0.95;
+    if (worthIt) {
+      const z = await compress(data, level);
+      if (z.length < data.length * 0.97) {
+        flag = FLAG_ZSTD;
+        payload = z;
+      }
     }
   }
   return seal(keys.dataKeys.get(keys.activeDataKeyId)!, [flag, payload], blobAad(kind, id));
