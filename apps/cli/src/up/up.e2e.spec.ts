@@ -88,7 +88,7 @@ describe('holdfast up', () => {
     }
     expect(await up.exited).toBe(0);
     expect(up.stdout().trim().split('\n')).toHaveLength(1);
-  }, 90_000);
+  }, 240_000);
 
   it('falls back to an embedded Postgres and the in-process bus on a bare machine, keeping its token', async () => {
     const dataDir = tempDir();
@@ -119,5 +119,5 @@ describe('holdfast up', () => {
       again.child.kill('SIGTERM');
     }
     expect(await again.exited).toBe(0);
-  }, 120_000);
+  }, 240_000);
 });

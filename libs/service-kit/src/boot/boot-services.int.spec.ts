@@ -13,6 +13,9 @@ import type { ServiceDefinition } from '../service-definition';
 import { PG_POOL } from '../service-kit.module';
 import { bootServices, type RunningServices } from './boot-services';
 
+// boots Nest, Postgres migrations and the bus: allow for a loaded CI machine
+jest.setTimeout(60_000);
+
 const ALPHA_CONFIG = 'alpha.config';
 const alphaSchema = z.object({ ...platformConfigShape, PORT: portSetting(0), ALPHA_GREETING: z.string().min(2) });
 

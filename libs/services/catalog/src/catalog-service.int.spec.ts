@@ -5,6 +5,9 @@ import { appliedServiceMigrations, bootServices, type RunningServices } from '@h
 import { createTestDatabase, type TestDatabase } from '@holdfast/testing';
 import { catalogService } from './catalog-service.module';
 
+// boots Nest, Postgres migrations and the bus: allow for a loaded CI machine
+jest.setTimeout(60_000);
+
 describe('catalog service', () => {
   let db: TestDatabase;
   let running: RunningServices | undefined;

@@ -3,6 +3,9 @@ import { createTestDatabase, type TestDatabase } from '@holdfast/testing';
 import { hashApiToken } from './api-tokens/api-token';
 import { gatewayService } from './gateway-service.module';
 
+// boots Nest, Postgres migrations and the bus: allow for a loaded CI machine
+jest.setTimeout(60_000);
+
 describe('gateway service', () => {
   let db: TestDatabase;
   const started: RunningServices[] = [];

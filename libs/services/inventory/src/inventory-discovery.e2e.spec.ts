@@ -142,7 +142,7 @@ describe('inventory discovery and re-sync (simulator of 5,000 users, Postgres, J
         onboarding: 'existing-application',
         connectedAt: new Date().toISOString(),
       }),
-    ]);
+    ], { expectedVersion: 'no_stream' });
     const runtime = running.app.get<InventoryRuntime>(INVENTORY_RUNTIME);
     await runtime.runner.catchUp();
     // the last sync set the next one a day ahead: make it due, as if a day had passed

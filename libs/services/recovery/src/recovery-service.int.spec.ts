@@ -5,6 +5,9 @@ import { appliedServiceMigrations, bootServices, type RunningServices } from '@h
 import { createTestDatabase, type TestDatabase } from '@holdfast/testing';
 import { recoveryService } from './recovery-service.module';
 
+// boots Nest, Postgres migrations and the bus: allow for a loaded CI machine
+jest.setTimeout(60_000);
+
 describe('recovery service', () => {
   let db: TestDatabase;
   let running: RunningServices | undefined;

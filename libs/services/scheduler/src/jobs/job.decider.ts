@@ -52,7 +52,7 @@ export interface JobSettings {
   readonly name: string;
   readonly source: JobSource;
   readonly destination: JobDestination;
-  readonly schedules: readonly JobSchedule[];
+  readonly schedules: JobSchedule[];
   readonly retention: JobRetention;
   readonly options: JobOptions;
 }
