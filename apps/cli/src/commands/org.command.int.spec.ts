@@ -4,6 +4,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { printError } from '../output';
+import { register as registerInventory } from './inventory.command';
+import { register as registerOrg } from './org.command';
 
 const root = path.resolve(__dirname, '..', '..', '..', '..');
 const TOKEN = 'hf_test_token_for_the_cli_0123456789';
@@ -38,7 +42,37 @@ function fakeGateway(routes: Record<string, (seen: Seen) => { status?: number; b
   };
 }
 
-function holdfast(args: string[], url: string, cwd = root): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the commands in this process (fast); the first test also runs the real binary once. */
+async function holdfast(args: string[], url: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const env = { HOLDFAST_URL: process.env.HOLDFAST_URL, HOLDFAST_TOKEN: process.env.HOLDFAST_TOKEN, HOLDFAST_POLL_INTERVAL_MS: process.env.HOLDFAST_POLL_INTERVAL_MS };
+  Object.assign(process.env, { HOLDFAST_URL: url, HOLDFAST_TOKEN: TOKEN, HOLDFAST_POLL_INTERVAL_MS: '20' });
+  const so = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (out.push(String(c)), true));
+  const se = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => (err.push(String(c)), true));
+  process.exitCode = undefined;
+  let code: number;
+  try {
+    const program = new Command('holdfast').exitOverride().configureOutput({ writeErr: (t) => err.push(t), writeOut: (t) => out.push(t) });
+    registerOrg(program);
+    registerInventory(program);
+    await program.parseAsync(['node', 'holdfast', ...args]);
+    code = typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    code = e instanceof CommanderError ? e.exitCode : printError(e, args.includes('--json'));
+  } finally {
+    so.mockRestore();
+    se.mockRestore();
+    process.exitCode = undefined;
+    for (const [k, v] of Object.entries(env)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+function holdfastBinary(args: string[], url: string, cwd = root): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(root, 'bin/holdfast.js'), ...args], {
       cwd,
@@ -75,7 +109,7 @@ describe('holdfast org and inventory commands (against a stand-in gateway)', () 
     const gw = fakeGateway({ 'POST /api/v1/organizations': () => ({ status: 201, body: org }) });
     const url = await gw.listen();
     try {
-      const r = await holdfast(
+      const r = await holdfastBinary(
         ['org', 'add', '--name', 'Contoso', '--tenant-id', org.m365TenantId, '--client-id', org.applications[0].clientId, '--client-secret', 's3cr3t', '--cloud', 'usgov', '--services', 'exchange,sharepoint'],
         url,
       );
