@@ -10,13 +10,14 @@ const path = require('node:path');
 const nx = require('@nx/eslint-plugin');
 
 // The boundary rule reads Nx's cached project graph and silently skips itself without one
-// (a fresh clone): compute the graph first.
-// (Nx itself loads this file while building the graph, hence the guard variable.)
-if (!process.env.HOLDFAST_GRAPH_BUILD && !existsSync(path.join(__dirname, '.nx/workspace-data/project-graph.json'))) {
+// (a fresh clone): when the eslint command runs, compute the graph first. Not when Nx itself
+// loads this file to build the graph (its eslint plugin does): that would wait on Nx's lock.
+const runByEslintCli = /[\\/](eslint[\\/]bin[\\/]eslint\.js|\.bin[\\/]eslint)$/.test(process.argv[1] ?? '');
+if (runByEslintCli && !existsSync(path.join(__dirname, '.nx/workspace-data/project-graph.json'))) {
   execFileSync(process.execPath, [require.resolve('nx/bin/nx.js'), 'show', 'projects'], {
     cwd: __dirname,
     stdio: 'ignore',
-    env: { ...process.env, NX_DAEMON: 'false', HOLDFAST_GRAPH_BUILD: '1' },
+    env: { ...process.env, NX_DAEMON: 'false' },
   });
 }
 

@@ -15,4 +15,6 @@ for (const base of ['apps', 'libs', 'libs/services']) {
 for (const extra of ['infra/jest.config.js', 'tools/jest.config.js']) {
   if (existsSync(path.join(__dirname, extra))) projects.push(path.join(__dirname, extra));
 }
-module.exports = { projects };
+// testTimeout is a global option: per-project values are ignored when all projects run together.
+// Integration suites start real servers on a 2-core machine shared with other work.
+module.exports = { projects, testTimeout: 60_000 };

@@ -1,10 +1,10 @@
-import { HoldfastError } from '@holdfast/contracts';
+import { HoldfastError, INVENTORY_OBJECT_KINDS } from '@holdfast/contracts';
 import type { Command } from 'commander';
 import { apiClientFromEnv } from '../api-client';
 import { ORG_ROUTES } from '../orgs/org-routes';
 import { printResult } from '../output';
 
-const KINDS = ['user', 'shared-mailbox', 'group', 'team', 'site', 'onedrive'];
+const KINDS: readonly string[] = INVENTORY_OBJECT_KINDS;
 
 interface ListOptions {
   org?: string;

@@ -155,9 +155,13 @@ describe('holdfast org and inventory commands (against a stand-in gateway)', () 
       expect(JSON.parse(both.stdout).error.message).toMatch(/exactly one of --client-secret, --certificate FILE or --device-code/);
       const missing = await holdfast([...base, '--certificate', path.join(dir, 'nope.pfx')], url);
       expect(JSON.parse(missing.stdout).error.message).toMatch(/--certificate: cannot read .*nope\.pfx \(ENOENT\)/);
+      expect((await holdfast([...base, '--client-secret', 'x', '--secret-expires-at', '2027-06-30'], url)).code).toBe(0);
+      expect(gw.seen[2].body.credential).toEqual({ kind: 'client-secret', clientSecret: 'x', expiresAt: '2027-06-30T00:00:00.000Z' });
+      const badDate = await holdfast([...base, '--client-secret', 'x', '--secret-expires-at', 'soon'], url);
+      expect(JSON.parse(badDate.stdout).error.message).toMatch(/--secret-expires-at: expected/);
       const badService = await holdfast([...base, '--client-secret', 'x', '--services', 'exchange,fax'], url);
       expect(JSON.parse(badService.stdout).error.message).toMatch(/--services: unknown service fax/);
-      expect(gw.seen).toHaveLength(2);
+      expect(gw.seen).toHaveLength(3);
     } finally {
       await gw.close();
     }

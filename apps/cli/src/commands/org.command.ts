@@ -11,6 +11,7 @@ interface AddOptions {
   tenantId?: string;
   clientId?: string;
   clientSecret?: string;
+  secretExpiresAt?: string;
   certificate?: string;
   certificatePassword?: string;
   deviceCode?: boolean;
@@ -64,7 +65,13 @@ export function addRequestFromOptions(o: AddOptions): Record<string, unknown> {
     ...(o.graphEndpoint ? { graphEndpoint: o.graphEndpoint } : {}),
   };
   if (o.deviceCode) return { ...common, ...(o.tenantId ? { m365TenantId: o.tenantId } : {}) };
-  const credential = o.clientSecret !== undefined ? { kind: 'client-secret', clientSecret: o.clientSecret } : readCertificate(o.certificate!, o.certificatePassword);
+  if (o.secretExpiresAt !== undefined && (o.clientSecret === undefined || Number.isNaN(Date.parse(o.secretExpiresAt)))) {
+    throw new HoldfastError('validation_failed', '--secret-expires-at: expected the secret\'s expiry date (e.g. 2027-06-30) with --client-secret');
+  }
+  const credential =
+    o.clientSecret !== undefined
+      ? { kind: 'client-secret', clientSecret: o.clientSecret, ...(o.secretExpiresAt ? { expiresAt: new Date(o.secretExpiresAt).toISOString() } : {}) }
+      : readCertificate(o.certificate!, o.certificatePassword);
   return { ...common, m365TenantId: o.tenantId, clientId: o.clientId, credential, ...(o.allowMissingPermissions ? { allowMissingPermissions: true } : {}) };
 }
 
@@ -109,6 +116,7 @@ export function register(program: Command): void {
     .option('--tenant-id <id>', 'Microsoft 365 tenant id (GUID) or domain (optional with --device-code)')
     .option('--client-id <id>', 'application (client) id of an existing application')
     .option('--client-secret <secret>', 'client secret of the application')
+    .option('--secret-expires-at <date>', 'when the client secret expires (for expiry warnings)')
     .option('--certificate <file>', 'certificate of the application: PFX/P12, or PEM with its private key')
     .option('--certificate-password <password>', 'password of the PFX file')
     .option('--device-code', 'sign in as an administrator with a code; Holdfast registers the application itself')

@@ -28,34 +28,5 @@ export const ORG_ROUTES = {
 export const SERVICES = ['exchange', 'groups', 'onedrive', 'sharepoint', 'teams'] as const;
 export const CLOUDS = ['global', 'usgov', 'usgovdod', 'china'] as const;
 
-/** What the org commands print (the server's OrganizationView, no secrets). */
-export interface OrganizationView {
-  organizationId: string;
-  displayName: string;
-  m365TenantId: string;
-  cloud: string;
-  services: string[];
-  onboarding: string;
-  connectedAt: string;
-  applications: {
-    clientId: string;
-    credentialKind: string;
-    credentialExpiresAt: string | null;
-    certificateThumbprint: string | null;
-    expiry: string;
-    missingPermissions: string[];
-  }[];
-  permissions: { missing: string[]; servicesReady: string[]; servicesMissingPermissions: string[]; byService: Record<string, string[]> };
-}
-
-export interface OnboardingView {
-  onboardingId: string;
-  status: 'waiting_for_sign_in' | 'registering' | 'completed' | 'failed';
-  userCode?: string;
-  verificationUri?: string;
-  message?: string;
-  organizationId?: string;
-  granted?: string[];
-  error?: { code: string; message: string };
-  certificate?: { pfxBase64: string; password: string; thumbprint: string; notAfter: string };
-}
+/** What the org commands print: the auth service's views (no secrets). */
+export type { OnboardingView, OrganizationView } from '@holdfast/contracts';

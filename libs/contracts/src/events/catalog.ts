@@ -5,6 +5,7 @@ import { PLATFORM_EVENTS } from './platform.events';
 import { JOBS_EVENTS } from './jobs.events';
 import { RECOVERY_POINTS_EVENTS } from './recovery-points.events';
 import { RUNS_EVENTS } from './runs.events';
+import { RESTORES_EVENTS } from './restores.events';
 
 /*
  * The event catalog: every event any Holdfast service appends.
@@ -20,7 +21,7 @@ import { RUNS_EVENTS } from './runs.events';
  * Changing an event's data incompatibly: bump its schemaVersion and register an upcaster
  * for the old version with the event store's UpcasterRegistry.
  */
-export const CATALOG = [...PLATFORM_EVENTS, ...ORGS_EVENTS, ...INVENTORY_EVENTS, ...JOBS_EVENTS, ...RUNS_EVENTS, ...RECOVERY_POINTS_EVENTS] as const;
+export const CATALOG = [...PLATFORM_EVENTS, ...ORGS_EVENTS, ...INVENTORY_EVENTS, ...JOBS_EVENTS, ...RUNS_EVENTS, ...RECOVERY_POINTS_EVENTS, ...RESTORES_EVENTS] as const;
 
 /** Union of every cataloged event. */
 export type CatalogEvent = EventOf<(typeof CATALOG)[number]>;

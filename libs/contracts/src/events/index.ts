@@ -7,3 +7,4 @@ export * from './inventory.events';
 export * from './jobs.events';
 export * from './runs.events';
 export * from './recovery-points.events';
+export * from './restores.events';

@@ -147,3 +147,21 @@ export const RUNS_EVENTS = [
   FailedObjectsRetried,
   RunCompleted,
 ] as const;
+
+/** Work queue of per-object backup tasks: the scheduler publishes (dedupe id `run:object`), backup workers pull. */
+export const BACKUP_QUEUE = 'backup-objects';
+/** Task type of a mailbox backup on BACKUP_QUEUE. */
+export const BACKUP_MAILBOX_TASK = 'BackupMailbox';
+
+/** Data of one BackupMailbox task. */
+export interface BackupMailboxTaskData {
+  readonly runId: string;
+  readonly jobId: string;
+  readonly organizationId: string;
+  /** Graph id or UPN of the mailbox. */
+  readonly objectId: string;
+  /** Repository location (folder path or s3:// URL). */
+  readonly repository: string;
+  /** Immutability of the new point, in days (from the job's retention policy). */
+  readonly immutableDays?: number;
+}

@@ -6,6 +6,7 @@ import { authMigrations } from './auth.migrations';
 import { AuthReadinessProbe } from './auth-readiness.probe';
 import { AUTH_RUNTIME, createAuthRuntime, readCaFile } from './auth-runtime';
 import { AuthBusHandlers } from './bus/auth-bus.handlers';
+import { CredentialExpiryMonitor } from './orgs/credential-expiry.monitor';
 
 /** M365 connections: credentials, application registrations, permission checks, token broker. */
 @Module({
@@ -18,6 +19,7 @@ import { AuthBusHandlers } from './bus/auth-bus.handlers';
         createAuthRuntime({ pool, masterKey: config.HOLDFAST_MASTER_KEY, ca: readCaFile(config.HOLDFAST_GRAPH_CA_FILE, 'HOLDFAST_GRAPH_CA_FILE') }),
     },
     AuthBusHandlers,
+    CredentialExpiryMonitor,
   ],
 })
 export class AuthServiceModule {}

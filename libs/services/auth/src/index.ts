@@ -8,6 +8,7 @@ export * from './bus/auth-bus.handlers';
 export * from './certificates/self-signed-certificate';
 export * from './crypto/envelope-cipher';
 export * from './onboarding/device-code-onboarding';
+export * from './orgs/credential-expiry.monitor';
 export * from './orgs/credential-verifier';
 export * from './orgs/organization.decider';
 export * from './orgs/organization.requests';

@@ -3,6 +3,7 @@ import { createTestDatabase, mapHostsToLoopback, startSimulator, testNamespace, 
 import { PostgresEventStore } from '@holdfast/event-store';
 import forge from 'node-forge';
 import { authService } from './auth-service.module';
+import { CredentialExpiryMonitor } from './orgs/credential-expiry.monitor';
 import { AUTH_METHODS, AUTH_SLOW_TIMEOUT_MS } from './bus/auth-bus.handlers';
 import { generateSelfSignedCertificate } from './certificates/self-signed-certificate';
 import type { OrganizationView, PermissionCheckView } from './orgs/organization.service';
@@ -86,6 +87,8 @@ describe('connecting organizations (auth service, simulator, Postgres, JetStream
     await expect(
       ask(AUTH_METHODS.addOrganization, secretRequest({ tenantId: 'msp-x', credential: { kind: 'client-secret', clientSecret: 'wrong-secret' } })),
     ).rejects.toMatchObject({ code: 'credentials_invalid', message: expect.stringMatching(/client secret is wrong.*AADSTS7000215/) });
+    const refused = await ask(AUTH_METHODS.addOrganization, secretRequest({ tenantId: 'msp-x', credential: { kind: 'client-secret', clientSecret: 'wrong-secret-value' } })).catch((e: Error) => e);
+    expect(JSON.stringify({ message: (refused as Error).message, details: (refused as { details?: unknown }).details })).not.toContain('wrong-secret-value');
     await expect(
       ask(AUTH_METHODS.addOrganization, secretRequest({ tenantId: 'msp-x', m365TenantId: '00000000-0000-4000-8000-000000000001' })),
     ).rejects.toMatchObject({ code: 'credentials_invalid', message: expect.stringMatching(/tenant was not found/) });
@@ -119,6 +122,27 @@ describe('connecting organizations (auth service, simulator, Postgres, JetStream
     const token = await ask<BrokeredToken>(AUTH_METHODS.token, { tenantId: 'msp-b', organizationId: org.organizationId });
     expect(token.appId).toBe(app.appId);
     expect(claims(token.accessToken)).toMatchObject({ appid: app.appId, tid: sim.tenantId });
+
+    // rotation to a certificate that ends in 10 days: proven first, then reported as expiring
+    const next = generateSelfSignedCertificate({ validDays: 10 });
+    await admin.patch(`/applications/${app.objectId}`, { keyCredentials: [{ type: 'AsymmetricX509Cert', usage: 'Verify', key: next.certificateDerBase64, displayName: 'CN=next' }] });
+    await expect(
+      ask(AUTH_METHODS.rotateCredential, { tenantId: 'msp-b', organizationId: org.organizationId, clientId: app.appId, credential: { kind: 'client-certificate', pem: cert.pem } }),
+    ).rejects.toMatchObject({ code: 'credentials_invalid', message: expect.stringMatching(/AADSTS700027/) });
+    const rotated = await ask<OrganizationView>(AUTH_METHODS.rotateCredential, {
+      tenantId: 'msp-b',
+      organizationId: org.organizationId,
+      clientId: app.appId,
+      credential: { kind: 'client-certificate', pfxBase64: next.pfxBase64, password: next.password },
+    });
+    expect(rotated.applications[0]).toMatchObject({ certificateThumbprint: next.thumbprint, expiry: 'expiring' });
+    const expiring = await ask<{ organizationId: string; clientId: string; expired: boolean }[]>(AUTH_METHODS.expiringCredentials, { tenantId: 'msp-b' });
+    expect(expiring).toEqual([expect.objectContaining({ organizationId: org.organizationId, clientId: app.appId, expired: false })]);
+    expect(await running.app.get(CredentialExpiryMonitor).check()).toBeGreaterThanOrEqual(1);
+    const after = await ask<BrokeredToken>(AUTH_METHODS.token, { tenantId: 'msp-b', organizationId: org.organizationId });
+    expect(after.accessToken).not.toBe(token.accessToken); // the cached token of the old credential is not reused
+    const types = (await new PostgresEventStore({ pool: running.platform.db }).readStream(`org-${org.organizationId}`)).map((e) => e.type);
+    expect(types).toContain('OrganizationCredentialRotated');
   });
 
   it('reports services whose permissions are missing, refuses an application with none, and rechecks', async () => {

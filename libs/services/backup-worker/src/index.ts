@@ -2,3 +2,8 @@ export * from './backup-worker.config';
 export * from './backup-worker.migrations';
 export * from './backup-worker-readiness.probe';
 export * from './backup-worker-service.module';
+export * from './mailbox/mailbox-sync-state';
+export * from './mailbox/mailbox-backup.usecase';
+export * from './mailbox/mime-check';
+export * from './tasks/sync-state.repository';
+export * from './tasks/backup-object.usecase';

@@ -204,6 +204,30 @@ export class CatalogIndexRepository {
     return inserted.rowCount ?? 0;
   }
 
+  /** Fields already extracted from these content refs of a mailbox (MIME need not be parsed again). */
+  async knownContent(tenantId: string, objectId: string, refs: string[]): Promise<Map<string, Partial<CatalogItemInput>>> {
+    const r = await this.pool.query(
+      `SELECT DISTINCT ON (content_ref) content_ref, sender, recipients, sent_at, body_text, attachment_names, has_attachments, internet_message_id
+       FROM catalog.items WHERE tenant_id = $1 AND object_id = $2 AND content_ref = ANY($3::text[]) AND item_type = 'message'
+       ORDER BY content_ref, id DESC`,
+      [tenantId, objectId, refs],
+    );
+    return new Map(
+      r.rows.map((x) => [
+        x.content_ref as string,
+        {
+          ...(x.sender ? { from: x.sender as string } : {}),
+          to: x.recipients as string[],
+          ...(x.sent_at ? { sentAt: (x.sent_at as Date).toISOString() } : {}),
+          ...(x.body_text ? { bodyText: x.body_text as string } : {}),
+          attachmentNames: x.attachment_names as string[],
+          hasAttachments: x.has_attachments as boolean,
+          ...(x.internet_message_id ? { internetMessageId: x.internet_message_id as string } : {}),
+        },
+      ]),
+    );
+  }
+
   /**
    * Removes an expired recovery point: ranges that started or ended at it shrink to the
    * nearest remaining point inside them; rows left with no point are deleted.

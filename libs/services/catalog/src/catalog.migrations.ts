@@ -69,6 +69,7 @@ export const catalogMigrations: readonly ServiceMigration[] = [
       CREATE INDEX items_version_idx ON catalog.items (tenant_id, object_id, item_id, version_hash, last_time);
       CREATE INDEX items_range_idx ON catalog.items (tenant_id, object_id, last_time, first_time);
       CREATE INDEX items_folder_idx ON catalog.items (tenant_id, object_id, folder_path, item_date DESC, id DESC);
+      CREATE INDEX items_content_idx ON catalog.items (tenant_id, object_id, content_ref);
       CREATE INDEX items_org_idx ON catalog.items (tenant_id, organization_id);
       CREATE INDEX items_tsv_idx ON catalog.items USING gin (tsv);
       CREATE INDEX items_trgm_idx ON catalog.items USING gin (search_text gin_trgm_ops);

@@ -5,3 +5,7 @@ export * from './catalog-service.module';
 export * from './catalog-item';
 export * from './catalog-index.repository';
 export * from './catalog-query.repository';
+export * from './mime-summary';
+export * from './manifest-catalog.adapter';
+export * from './index-recovery-point.usecase';
+export * from './message-preview';

@@ -9,19 +9,22 @@ import { ApiTokenGuard } from './api-tokens/api-token.guard';
 import { ApiTokenRepository } from './api-tokens/api-token.repository';
 import { GATEWAY_CONFIG, gatewayConfigSchema, type GatewayConfig } from './gateway.config';
 import { gatewayMigrations } from './gateway.migrations';
+import { accessControllers, accessProviders } from './access.providers';
+import { ProblemJsonFilter } from './http/problem-json.filter';
 import { GatewayReadinessProbe } from './gateway-readiness.probe';
 import { holdfastVersion } from './system/holdfast-version';
 import { ApiIndexController, SystemController } from './system/system.controller';
 
 /** REST API under /api/v1 with OpenAPI at /api/docs, API-token authentication, the portal. */
 @Module({
-  controllers: [ApiIndexController, SystemController],
+  controllers: [ApiIndexController, SystemController, ...accessControllers],
   providers: [
     ApiTokenRepository,
     ApiTokenGuard,
     AdminTokenBootstrap,
     GatewayReadinessProbe,
     { provide: ADMIN_TOKEN_ANNOUNCER, useValue: printAdminToken },
+    ...accessProviders,
   ],
 })
 export class GatewayServiceModule {}
@@ -49,6 +52,8 @@ export const gatewayService: ServiceDefinition = {
   configToken: GATEWAY_CONFIG,
   migrations: gatewayMigrations,
   configureApp(app, { config }) {
+    // registered after service-kit's filter, so it answers first: /api errors as problem+json
+    app.useGlobalFilters(new ProblemJsonFilter());
     setUpOpenApi(app);
     const portal = (config as GatewayConfig).HOLDFAST_PORTAL_DIR;
     if (portal && existsSync(path.join(portal, 'index.html'))) {

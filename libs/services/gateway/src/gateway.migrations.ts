@@ -1,4 +1,5 @@
 import type { ServiceMigration } from '@holdfast/service-kit';
+import { accessMigrations } from './identity/identity.migrations';
 
 /**
  * The gateway's tables live in its own Postgres schema `gateway`. Append new migrations;
@@ -19,4 +20,6 @@ export const gatewayMigrations: readonly ServiceMigration[] = [
             revoked_at timestamptz
           )`,
   },
+  // users, sessions, tenants, audit log (numbered from 0100)
+  ...accessMigrations,
 ];

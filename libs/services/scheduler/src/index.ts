@@ -5,3 +5,5 @@ export * from './scheduler-service.module';
 export * from './schedules/schedule-evaluator';
 export * from './jobs/job.decider';
 export * from './runs/run.decider';
+export * from './runs/run-plan';
+export * from './runs/run-orchestrator.usecase';

@@ -1,17 +1,11 @@
-import { HoldfastError } from '@holdfast/contracts';
+import { HoldfastError, type BrokeredToken } from '@holdfast/contracts';
 import { createTokenProvider, type TokenProvider } from '@holdfast/graph';
 import { credentialConfig } from '../orgs/credential-verifier';
 import type { OrganizationService } from '../orgs/organization.service';
 import { tokenRequest } from '../orgs/organization.requests';
 import { parseRequest } from '../orgs/parse-request';
 
-export interface BrokeredToken {
-  readonly accessToken: string;
-  /** ISO time the token expires. */
-  readonly expiresOn: string;
-  /** The application the token was issued to (rotation picks one when none was asked for). */
-  readonly appId: string;
-}
+export type { BrokeredToken } from '@holdfast/contracts';
 
 /**
  * Hands out Graph access tokens to the other services over request/reply, so only the

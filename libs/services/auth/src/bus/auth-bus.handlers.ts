@@ -1,29 +1,15 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AUTH_RPC, AUTH_RPC_SLOW_TIMEOUT_MS, AUTH_SERVICE } from '@holdfast/contracts';
 import type { MessageBus, RequestContext, Subscription } from '@holdfast/messaging';
 import { getLogger, MESSAGE_BUS } from '@holdfast/service-kit';
 import { AUTH_RUNTIME, type AuthRuntime } from '../auth-runtime';
 import { generateSelfSignedCertificate } from '../certificates/self-signed-certificate';
 
-/** The auth service's request/reply methods: `<ns>.rpc.auth.<method>`. */
-export const AUTH_METHODS = {
-  addOrganization: 'org-add',
-  listOrganizations: 'org-list',
-  showOrganization: 'org-show',
-  checkOrganization: 'org-check',
-  removeOrganization: 'org-remove',
-  addApplication: 'org-add-application',
-  rotateCredential: 'org-rotate-credential',
-  connection: 'org-connection',
-  startDeviceCode: 'org-device-code-start',
-  startGrant: 'org-grant-start',
-  onboardingStatus: 'org-onboarding-status',
-  expiringCredentials: 'credentials-expiring',
-  generateCertificate: 'certificate-generate',
-  token: 'token',
-} as const;
+/** The auth service's request/reply methods: `<ns>.rpc.auth.<method>` (the contract is in @holdfast/contracts). */
+export const AUTH_METHODS = AUTH_RPC;
 
 /** Calls that reach Entra ID (token acquisition, registrations) need a longer request timeout. */
-export const AUTH_SLOW_TIMEOUT_MS = 60_000;
+export const AUTH_SLOW_TIMEOUT_MS = AUTH_RPC_SLOW_TIMEOUT_MS;
 
 /** The MSP tenant of a request: the authenticated one from the bus headers wins over the payload. */
 function withTenant(payload: unknown, ctx: RequestContext): unknown {
@@ -72,7 +58,7 @@ export class AuthBusHandlers implements OnApplicationBootstrap, OnApplicationShu
       [AUTH_METHODS.token]: (p) => broker.token(p),
     };
     for (const [method, handle] of Object.entries(handlers)) {
-      this.subscriptions.push(await this.bus.respond('auth', method, (payload, ctx) => handle(withTenant(payload, ctx))));
+      this.subscriptions.push(await this.bus.respond(AUTH_SERVICE, method, (payload, ctx) => handle(withTenant(payload, ctx))));
     }
     this.log.info({ methods: Object.keys(handlers).length }, 'auth request handlers ready');
   }

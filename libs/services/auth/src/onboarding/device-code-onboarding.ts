@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { HoldfastError } from '@holdfast/contracts';
+import { HoldfastError, type OnboardingStatus, type OnboardingView } from '@holdfast/contracts';
 import {
   classifyAuthError,
   createCredential,
@@ -33,22 +33,7 @@ import { parseRequest } from '../orgs/parse-request';
  */
 export const DEFAULT_ONBOARDING_CLIENT_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
 
-export type OnboardingStatus = 'waiting_for_sign_in' | 'registering' | 'completed' | 'failed';
-
-export interface OnboardingView {
-  readonly onboardingId: string;
-  readonly purpose: 'connect' | 'grant';
-  readonly status: OnboardingStatus;
-  readonly userCode?: string;
-  readonly verificationUri?: string;
-  readonly message?: string;
-  readonly organizationId?: string;
-  readonly clientId?: string;
-  readonly granted?: string[];
-  readonly error?: { code: string; message: string };
-  /** The generated certificate, returned by the first status call after completion only. */
-  readonly certificate?: { pfxBase64: string; password: string; thumbprint: string; notAfter: string };
-}
+export type { OnboardingStatus, OnboardingView } from '@holdfast/contracts';
 
 interface Session {
   id: string;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { HoldfastError } from '@holdfast/contracts';
+import { HoldfastError, type ApplicationView, type OrganizationConnection, type OrganizationView, type PermissionCheckView } from '@holdfast/contracts';
 import { CommandHandler, type PostgresEventStore } from '@holdfast/event-store';
-import { createTokenProvider, resolveCloud, type CloudName, type ResolvedCloud } from '@holdfast/graph';
+import { createTokenProvider, resolveCloud, type ResolvedCloud } from '@holdfast/graph';
 import type { Pool } from 'pg';
 import type { EnvelopeCipher } from '../crypto/envelope-cipher';
-import { checkPermissions, type PermissionReport, type ProtectedService } from '../permissions/graph-permissions';
+import { checkPermissions, type PermissionReport } from '../permissions/graph-permissions';
 import { credentialConfig, tokenClaims, verifyCredential, type CredentialInput, type StoredCredential } from './credential-verifier';
 import { organizationDecider, type OrganizationCommand } from './organization.decider';
 import { OrganizationRepository, type ApplicationRow, type OrganizationRow } from './organization.repository';
@@ -21,47 +21,7 @@ import { parseRequest } from './parse-request';
 /** Days before expiry from which a secret or certificate is reported as expiring. */
 export const EXPIRY_WARNING_DAYS = 30;
 
-export interface ApplicationView {
-  readonly clientId: string;
-  readonly credentialKind: 'client-secret' | 'client-certificate';
-  readonly credentialExpiresAt: string | null;
-  readonly certificateThumbprint: string | null;
-  /** `expired`, `expiring` (within EXPIRY_WARNING_DAYS), `ok`, or `unknown` (no end date known). */
-  readonly expiry: 'expired' | 'expiring' | 'ok' | 'unknown';
-  readonly missingPermissions: string[];
-  readonly checkedAt: string | null;
-}
-
-export interface OrganizationView {
-  readonly organizationId: string;
-  readonly tenantId: string;
-  readonly displayName: string;
-  readonly m365TenantId: string;
-  readonly cloud: CloudName;
-  readonly services: ProtectedService[];
-  readonly authorityHost?: string;
-  readonly graphEndpoint?: string;
-  readonly onboarding: 'existing-application' | 'device-code';
-  readonly connectedAt: string;
-  readonly applications: ApplicationView[];
-  readonly permissions: PermissionReport;
-}
-
-/** What other services need to call Graph for an organization (never a secret). */
-export interface OrganizationConnection {
-  readonly organizationId: string;
-  readonly m365TenantId: string;
-  readonly cloud: CloudName;
-  readonly graphBaseUrl: string;
-  readonly services: ProtectedService[];
-  readonly applications: string[];
-}
-
-export interface PermissionCheckView {
-  readonly organizationId: string;
-  readonly permissions: PermissionReport;
-  readonly applications: { clientId: string; missing: string[]; error?: { code: string; message: string } }[];
-}
+export type { ApplicationView, OrganizationConnection, OrganizationView, PermissionCheckView } from '@holdfast/contracts';
 
 export interface OrganizationServiceDeps {
   readonly pool: Pool;
@@ -419,7 +379,6 @@ export class OrganizationService {
 
   private view(org: OrganizationRow, apps: ApplicationRow[]): OrganizationView {
     const now = this.now().getTime();
-    const missing = [...new Set(apps.flatMap((a) => a.missing))];
     // a service is ready when every application of the pool has its permissions
     const grantedByAll = apps.length ? intersect(apps.map((a) => a.granted)) : [];
     const permissions = checkPermissions(grantedByAll, org.services);
@@ -443,7 +402,7 @@ export class OrganizationService {
         missingPermissions: a.missing,
         checkedAt: a.checkedAt,
       })),
-      permissions: { ...permissions, missing: permissions.missing.length ? permissions.missing : missing.sort() },
+      permissions,
     };
   }
 }

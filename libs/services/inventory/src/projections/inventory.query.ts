@@ -1,4 +1,4 @@
-import { HoldfastError, INVENTORY_OBJECT_KINDS } from '@holdfast/contracts';
+import { HoldfastError, INVENTORY_OBJECT_KINDS, type InventoryItem, type InventoryPage } from '@holdfast/contracts';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 
@@ -14,26 +14,7 @@ export const inventoryListRequest = z.object({
   offset: z.number().int().min(0).default(0),
 });
 
-export interface InventoryItem {
-  readonly organizationId: string;
-  readonly kind: string;
-  readonly objectId: string;
-  readonly name: string;
-  readonly address: string | null;
-  readonly licensed: boolean | null;
-  readonly mailbox: string | null;
-  readonly oneDrive: boolean | null;
-  readonly parentId: string | null;
-  readonly channels: number | null;
-  readonly protected: boolean;
-  readonly firstSeenAt: string;
-  readonly updatedAt: string;
-}
-
-export interface InventoryPage {
-  readonly total: number;
-  readonly items: InventoryItem[];
-}
+export type { InventoryItem, InventoryPage } from '@holdfast/contracts';
 
 /** Search and filter of the inventory read model (projection inventory.objects). */
 export async function listInventory(pool: Pool, payload: unknown): Promise<InventoryPage> {
@@ -63,7 +44,7 @@ export async function listInventory(pool: Pool, payload: unknown): Promise<Inven
     total,
     items: rows.rows.map((r) => ({
       organizationId: r.organization_id,
-      kind: r.kind,
+      kind: r.kind as InventoryItem['kind'],
       objectId: r.object_id,
       name: r.name,
       address: r.address,

@@ -9,31 +9,21 @@ import {
   type DomainEvent,
   type InventoryObject,
   type InventoryObjectKind,
+  type InventorySyncSummary,
+  type OrganizationConnection,
+  AUTH_RPC,
+  AUTH_RPC_SLOW_TIMEOUT_MS,
+  AUTH_SERVICE,
 } from '@holdfast/contracts';
 import type { PostgresEventStore } from '@holdfast/event-store';
 import { brokerTokenProvider, GraphClient, type Pacer } from '@holdfast/graph';
 import type { MessageBus } from '@holdfast/messaging';
 import type { Pool } from 'pg';
-import { discoverOrganization, type DiscoveredService } from '../discovery/graph-discovery';
+import { discoverOrganization } from '../discovery/graph-discovery';
 import { chunks, diffInventory, fingerprint, totalsByKind, type KnownObject } from './inventory-diff';
 
-/** What the auth service answers to `org-connection` (no secrets). */
-interface OrganizationConnection {
-  organizationId: string;
-  m365TenantId: string;
-  graphBaseUrl: string;
-  services: DiscoveredService[];
-  applications: string[];
-}
-
-export interface SyncSummary {
-  readonly organizationId: string;
-  readonly syncId: string;
-  readonly totals: Record<InventoryObjectKind, number>;
-  readonly added: number;
-  readonly changed: number;
-  readonly removed: number;
-}
+/** What one sync found (the contract's InventorySyncSummary). */
+export type SyncSummary = InventorySyncSummary;
 
 export interface InventorySyncDeps {
   readonly pool: Pool;
@@ -45,7 +35,7 @@ export interface InventorySyncDeps {
   readonly now?: () => Date;
 }
 
-const AUTH_TIMEOUT_MS = 60_000;
+const AUTH_TIMEOUT_MS = AUTH_RPC_SLOW_TIMEOUT_MS;
 
 /**
  * Discovers an organization's objects and records what changed since the last sync as
@@ -77,7 +67,7 @@ export class InventorySync {
     const streamId = `inventory-${organizationId}`;
     let found: InventoryObject[];
     try {
-      const conn = await this.deps.bus.request<OrganizationConnection>('auth', 'org-connection', { tenantId, organizationId }, { tenantId, timeoutMs: AUTH_TIMEOUT_MS });
+      const conn = await this.deps.bus.request<OrganizationConnection>(AUTH_SERVICE, AUTH_RPC.connection, { tenantId, organizationId }, { tenantId, timeoutMs: AUTH_TIMEOUT_MS });
       const graph = new GraphClient({
         tenantId: conn.m365TenantId,
         cloud: { graphBaseUrl: conn.graphBaseUrl },
@@ -85,7 +75,7 @@ export class InventorySync {
           appId,
           tokenProvider: brokerTokenProvider(
             async (r) =>
-              this.deps.bus.request('auth', 'token', { tenantId, organizationId, appId: r.appId, forceRefresh: r.forceRefresh }, { tenantId, timeoutMs: AUTH_TIMEOUT_MS }),
+              this.deps.bus.request(AUTH_SERVICE, AUTH_RPC.token, { tenantId, organizationId, appId: r.appId, forceRefresh: r.forceRefresh }, { tenantId, timeoutMs: AUTH_TIMEOUT_MS }),
             { tenantId: conn.m365TenantId, appId, scope: '' },
           ),
         })),
