@@ -262,6 +262,16 @@ describe('connecting organizations (auth service, simulator, Postgres, JetStream
     expect(pinned.appId).toBe(second.appId);
     await expect(ask(AUTH_METHODS.token, { tenantId: 'msp-b', organizationId: org.organizationId })).rejects.toMatchObject({ code: 'not_found' });
 
+    // an application deleted in Entra ID is skipped by the rotation; asked for by id, its failure is named
+    const doomed = await registerApp(admin, { name: 'doomed', secret: true, roles: ['Directory.Read.All'] });
+    await ask(AUTH_METHODS.addApplication, { tenantId: 'msp-a', organizationId: org.organizationId, clientId: doomed.appId, credential: { kind: 'client-secret', clientSecret: doomed.secret } });
+    await admin.delete(`/applications/${doomed.objectId}`);
+    const rotated = [];
+    for (let i = 0; i < 3; i++) rotated.push((await ask<BrokeredToken>(AUTH_METHODS.token, { tenantId: 'msp-a', organizationId: org.organizationId })).appId);
+    expect(rotated).not.toContain(doomed.appId);
+    expect(new Set(rotated)).toEqual(new Set([sim.clientId, second.appId]));
+    await expect(ask(AUTH_METHODS.token, { tenantId: 'msp-a', organizationId: org.organizationId, appId: doomed.appId })).rejects.toMatchObject({ code: 'credentials_invalid' });
+
     await ask(AUTH_METHODS.removeOrganization, { tenantId: 'msp-a', organizationId: org.organizationId });
     expect((await running.platform.db.query('SELECT count(*)::int AS n FROM auth.applications WHERE organization_id = $1', [org.organizationId])).rows[0].n).toBe(0);
     await expect(ask(AUTH_METHODS.token, { tenantId: 'msp-a', organizationId: org.organizationId })).rejects.toMatchObject({ code: 'not_found' });

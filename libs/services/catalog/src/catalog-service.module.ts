@@ -3,9 +3,10 @@ import type { ServiceDefinition } from '@holdfast/service-kit';
 import { CATALOG_CONFIG, catalogConfigSchema } from './catalog.config';
 import { catalogMigrations } from './catalog.migrations';
 import { CatalogReadinessProbe } from './catalog-readiness.probe';
+import { CatalogIndexer } from './catalog-indexer.service';
 
 /** Indexes recovery point manifests for browse, search and preview. */
-@Module({ providers: [CatalogReadinessProbe] })
+@Module({ providers: [CatalogReadinessProbe, CatalogIndexer] })
 export class CatalogServiceModule {}
 
 /** How service-kit boots the catalog service, alone or in the all-in-one process. */

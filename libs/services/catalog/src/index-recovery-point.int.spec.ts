@@ -9,6 +9,9 @@ import { CatalogIndexRepository } from './catalog-index.repository';
 import { catalogMigrations } from './catalog.migrations';
 import { CatalogQueryRepository } from './catalog-query.repository';
 import { indexRecoveryPoint } from './index-recovery-point.usecase';
+import { CatalogIndexer } from './catalog-indexer.service';
+import type { CatalogConfig } from './catalog.config';
+import type { MessageBus } from '@holdfast/messaging';
 
 jest.setTimeout(60_000);
 
@@ -105,5 +108,40 @@ describe('indexing a recovery point from the repository', () => {
     const rows = await pool.query(`SELECT count(*)::int AS n FROM catalog.items WHERE object_id = 'obj-bob'`);
     expect(rows.rows[0].n).toBe(3);
     expect(await indexRecoveryPoint(tenant, index, { ...point, pointId: info2.id, pointTime: '2025-06-02T00:00:00Z' })).toMatchObject({ indexed: false });
+  });
+
+  it('indexes a point when told RecoveryPointCreated, naming the mailbox from the manifest label, and forgets it when expired', async () => {
+    const m = await tenant.putMail(mime(7, 'okapi'));
+    const info = await tenant.writeManifest(
+      [
+        { kind: 'folder', id: 'f-inbox', displayName: 'Inbox' },
+        { kind: 'mail', id: 'msg7', folderId: 'f-inbox', content: m.ref, size: m.size, isRead: false, flag: { flagStatus: 'notFlagged' }, categories: [], importance: 'normal', isDraft: false },
+      ],
+      { labels: { kind: 'mailbox', mailbox: 'dana@contoso.com' } },
+    );
+    await tenant.flush();
+    const config = { HOLDFAST_REPOSITORY: dir, HOLDFAST_REPOSITORY_PASSWORD: 'pw' } as unknown as CatalogConfig;
+    const indexer = new CatalogIndexer(pool, {} as MessageBus, config);
+    try {
+      const r = await indexer.onRecoveryPointCreated('msp-a', {
+        recoveryPointId: info.id,
+        organizationId: '33333333-3333-4333-8333-333333333333',
+        objectId: 'obj-dana',
+        objectKind: 'mailbox',
+        repository: dir,
+        pointTime: '2025-07-01T00:00:00.000Z',
+        counts: { items: 1, added: 1, changed: 0, removed: 0, skipped: 0 },
+        bytes: 1,
+        fullEnumeration: true,
+      });
+      expect(r).toMatchObject({ indexed: true, items: 1 });
+      const query = new CatalogQueryRepository(pool);
+      expect(await query.findMailbox('msp-a', undefined, 'dana@contoso.com')).toMatchObject({ objectId: 'obj-dana' });
+      expect((await query.search('msp-a', { objectId: 'obj-dana', text: 'okap' })).items.map((i) => i.itemId)).toEqual(['msg7']);
+      expect(await indexer.index.forgetPoint('msp-a', info.id)).toBe(true);
+      expect((await query.search('msp-a', { objectId: 'obj-dana', text: 'okap' })).items).toEqual([]);
+    } finally {
+      await indexer.onApplicationShutdown();
+    }
   });
 });

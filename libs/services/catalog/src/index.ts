@@ -9,3 +9,4 @@ export * from './mime-summary';
 export * from './manifest-catalog.adapter';
 export * from './index-recovery-point.usecase';
 export * from './message-preview';
+export * from './catalog-indexer.service';

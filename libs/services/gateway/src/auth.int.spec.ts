@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@holdfast/testing';
 import type { RunningServices } from '@holdfast/service-kit';
-import { bootGateway, TEST_ADMIN, TestClient } from './testing/gateway-test-client';
+import { bootGateway, TEST_ADMIN, TestClient } from './testing/gateway-test-client.int-helper';
 import { totpAt } from './identity/totp';
 
 jest.setTimeout(60_000);

@@ -7,3 +7,6 @@ export * from './jobs/job.decider';
 export * from './runs/run.decider';
 export * from './runs/run-plan';
 export * from './runs/run-orchestrator.usecase';
+export * from './jobs/jobs.projection';
+export * from './schedules/schedule-ticker.usecase';
+export * from './scheduler-runtime';

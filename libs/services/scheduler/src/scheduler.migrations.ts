@@ -17,4 +17,38 @@ export const schedulerMigrations: readonly ServiceMigration[] = [
       PRIMARY KEY (tenant_id, dedupe_id)
     )`,
   },
+  {
+    name: '0003_jobs_and_schedule_clock',
+    up: `CREATE TABLE scheduler.jobs (
+      tenant_id text NOT NULL,
+      job_id text PRIMARY KEY,
+      organization_id text NOT NULL,
+      name text NOT NULL,
+      enabled boolean NOT NULL,
+      deleted boolean NOT NULL DEFAULT false,
+      schedules jsonb NOT NULL,
+      created_at timestamptz NOT NULL
+    );
+    CREATE TABLE scheduler.schedule_clock (
+      job_id text NOT NULL,
+      schedule_index integer NOT NULL,
+      last_evaluated_at timestamptz NOT NULL,
+      PRIMARY KEY (job_id, schedule_index)
+    );
+    CREATE TABLE scheduler.pending_runs (
+      tenant_id text NOT NULL,
+      run_id text PRIMARY KEY,
+      job_id text NOT NULL,
+      schedule_index integer NOT NULL,
+      due_at timestamptz NOT NULL
+    )`,
+  },
+  {
+    name: '0004_run_deadlines',
+    up: `CREATE TABLE scheduler.run_deadlines (
+      tenant_id text NOT NULL,
+      run_id text PRIMARY KEY,
+      deadline timestamptz NOT NULL
+    )`,
+  },
 ];

@@ -1,6 +1,8 @@
 import { HoldfastError, type BrokeredToken } from '@holdfast/contracts';
 import { createTokenProvider, type TokenProvider } from '@holdfast/graph';
+import { getLogger } from '@holdfast/service-kit';
 import { credentialConfig } from '../orgs/credential-verifier';
+import type { ApplicationRow, OrganizationRow } from '../orgs/organization.repository';
 import type { OrganizationService } from '../orgs/organization.service';
 import { tokenRequest } from '../orgs/organization.requests';
 import { parseRequest } from '../orgs/parse-request';
@@ -16,6 +18,7 @@ export type { BrokeredToken } from '@holdfast/contracts';
 export class TokenBroker {
   private readonly providers = new Map<string, TokenProvider>();
   private readonly nextIndex = new Map<string, number>();
+  private readonly log = getLogger('TokenBroker');
 
   constructor(
     private readonly orgs: OrganizationService,
@@ -27,16 +30,29 @@ export class TokenBroker {
     const org = await this.orgs.repo.requireActive(req.tenantId, req.organizationId);
     const apps = await this.orgs.repo.applications(org.id);
     if (apps.length === 0) throw new HoldfastError('not_found', `organization ${org.id} has no application`);
-    let app = apps[0];
     if (req.appId) {
       const wanted = apps.find((a) => a.clientId.toLowerCase() === req.appId!.toLowerCase());
       if (!wanted) throw new HoldfastError('not_found', `application ${req.appId} is not in the pool of organization ${org.id}`);
-      app = wanted;
-    } else {
-      const i = this.nextIndex.get(org.id) ?? 0;
-      app = apps[i % apps.length];
-      this.nextIndex.set(org.id, (i + 1) % apps.length);
+      return this.tokenOf(org, wanted, req.forceRefresh);
     }
+    // rotation: the next application of the pool; one whose credential is refused is skipped
+    const start = this.nextIndex.get(org.id) ?? 0;
+    this.nextIndex.set(org.id, (start + 1) % apps.length);
+    let first: unknown;
+    for (let k = 0; k < apps.length; k++) {
+      const app = apps[(start + k) % apps.length];
+      try {
+        return await this.tokenOf(org, app, req.forceRefresh);
+      } catch (e) {
+        if (!(e instanceof HoldfastError) || e.code !== 'credentials_invalid') throw e;
+        this.log.warn({ organizationId: org.id, clientId: app.clientId, reason: (e as { reason?: string }).reason }, 'application credential refused; trying the next application of the pool');
+        first ??= e;
+      }
+    }
+    throw first;
+  }
+
+  private async tokenOf(org: OrganizationRow, app: ApplicationRow, forceRefresh: boolean): Promise<BrokeredToken> {
     const cloud = this.orgs.cloudOf(org);
     const key = [org.tenantId, org.id, app.clientId, cloud.authorityHost, cloud.scope, app.rotatedAt ?? app.addedAt].join('|');
     let provider = this.providers.get(key);
@@ -48,7 +64,7 @@ export class TokenBroker {
       for (const k of this.providers.keys()) if (k.startsWith(prefix)) this.providers.delete(k);
       this.providers.set(key, provider);
     }
-    const token = await provider.getToken({ forceRefresh: req.forceRefresh });
+    const token = await provider.getToken({ forceRefresh });
     return { accessToken: token.token, expiresOn: new Date(token.expiresOnTimestamp).toISOString(), appId: app.clientId };
   }
 

@@ -59,6 +59,7 @@ export interface DeviceCodeOnboardingDeps {
   readonly credentialRetryMs?: number;
 }
 
+const SESSION_RETENTION_MS = 3_600_000;
 const SIGN_IN_SCOPES = ['Application.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All'];
 
 /**
@@ -172,6 +173,8 @@ export class DeviceCodeOnboarding {
         session.error = { code: err.code, message: describeSignInError(err) };
       } finally {
         announce();
+        // a finished session stays readable for an hour, then is forgotten
+        setTimeout(() => this.sessions.delete(session.id), SESSION_RETENTION_MS).unref();
       }
     })();
     return announced.then(() => this.view(session));

@@ -1,7 +1,7 @@
 import { BACKUP_MAILBOX_TASK, HoldfastError, RecoveryPointCreated, type BackupMailboxTaskData } from '@holdfast/contracts';
 import type { PostgresEventStore } from '@holdfast/event-store';
 import type { GraphClient } from '@holdfast/graph';
-import type { AckContext, TaskMessage } from '@holdfast/messaging';
+import { isRetryableError, type AckContext, type TaskMessage } from '@holdfast/messaging';
 import type { Repository } from '@holdfast/repository';
 import type { Pool } from 'pg';
 import { backupMailbox, type MailboxBackupResult } from '../mailbox/mailbox-backup.usecase';
@@ -21,6 +21,13 @@ export interface BackupObjectDeps {
   readonly openRepository: (location: string) => Promise<Repository>;
   readonly syncState?: SyncStateRepository;
   readonly progressIntervalMs?: number;
+  /** Deliveries the work queue makes before giving up (the queue's maxDeliver; default 5). */
+  readonly maxDeliver?: number;
+  /**
+   * Told when the queue will not deliver the task again (last attempt, or an error that is
+   * not worth a retry), so the run records the object as failed (scheduler `run.recordFailure`).
+   */
+  readonly reportFailure?: (task: BackupMailboxTaskData & { tenantId: string }, reason: string) => Promise<void>;
   readonly logger?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
@@ -39,6 +46,19 @@ export class BackupObjectHandler {
   }
 
   async handle(task: TaskMessage<BackupMailboxTaskData>, ctx: AckContext): Promise<MailboxBackupResult> {
+    try {
+      return await this.run(task, ctx);
+    } catch (error) {
+      const last = ctx.deliveryCount >= (this.deps.maxDeliver ?? 5) || !isRetryableError(error);
+      if (last && this.deps.reportFailure) {
+        const reason = error instanceof Error ? error.message : String(error);
+        await this.deps.reportFailure({ ...task.data, tenantId: task.tenantId }, reason);
+      }
+      throw error;
+    }
+  }
+
+  private async run(task: TaskMessage<BackupMailboxTaskData>, ctx: AckContext): Promise<MailboxBackupResult> {
     if (task.type !== BACKUP_MAILBOX_TASK) throw new HoldfastError('validation_failed', `unknown task type ${task.type}`);
     const d = task.data;
     const tenantId = task.tenantId;

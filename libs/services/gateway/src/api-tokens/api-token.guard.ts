@@ -14,6 +14,8 @@ export class ApiTokenGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    // the global AccessGuard already authenticated and authorized this caller (session or token)
+    if ((req as AuthenticatedRequest & { holdfastPrincipal?: unknown }).holdfastPrincipal) return true;
     const header = req.header('authorization');
     if (!header) {
       throw new HoldfastError('unauthenticated', 'Missing API token: send "Authorization: Bearer <token>"');

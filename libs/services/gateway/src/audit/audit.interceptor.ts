@@ -28,7 +28,7 @@ export class AuditInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
     const req = context.switchToHttp().getRequest<AccessRequest>();
-    const targets: [Function, Function] = [context.getHandler(), context.getClass()];
+    const targets = [context.getHandler(), context.getClass()];
     const marked = this.reflector.getAllAndOverride<string | undefined>(AUDIT_ACTION_KEY, targets);
     if (!req.path.startsWith('/api/') || (SAFE_METHODS.has(req.method) && !marked)) return next.handle();
     const action =

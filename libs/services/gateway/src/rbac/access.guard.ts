@@ -11,6 +11,7 @@ import { roleAllows, scopeAllows, type Permission } from './roles';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** What a handler declares (method metadata overrides its controller's). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- Nest's Reflector takes handlers and classes as Function
 export function routeAccess(reflector: Reflector, targets: [Function, Function]): RouteAccess {
   if (reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return { kind: 'public' };
   const permission = reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, targets);

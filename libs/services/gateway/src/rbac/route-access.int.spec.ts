@@ -2,7 +2,7 @@ import { ModulesContainer, Reflector } from '@nestjs/core';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import type { RunningServices } from '@holdfast/service-kit';
 import { createTestDatabase, type TestDatabase } from '@holdfast/testing';
-import { bootGateway, TEST_ADMIN, TestClient } from '../testing/gateway-test-client';
+import { bootGateway, TEST_ADMIN, TestClient } from '../testing/gateway-test-client.int-helper';
 import { routeAccess } from './access.guard';
 
 jest.setTimeout(120_000);
@@ -111,7 +111,7 @@ describe('access to every API route, for every role', () => {
         const path = type && (Reflect.getMetadata(PATH_METADATA, type) as string | undefined);
         if (!type || !path?.startsWith('api/')) continue;
         for (const key of Object.getOwnPropertyNames(type.prototype)) {
-          const fn = type.prototype[key] as Function;
+          const fn = type.prototype[key] as (...args: unknown[]) => unknown;
           if (key === 'constructor' || typeof fn !== 'function' || Reflect.getMetadata(PATH_METADATA, fn) === undefined) continue;
           handlers++;
           if (routeAccess(reflector, [fn, type]).kind === 'undeclared') undeclared.push(`${type.name}.${key}`);

@@ -7,9 +7,7 @@ import { LocalBackend, Repository, type TenantRepository } from '@holdfast/repos
 /** A message as MIME; `attachmentBytes` adds a binary attachment of that size. */
 export function testMime(n: number, opts: { subject?: string; attachmentBytes?: number; body?: string } = {}): Buffer {
   const boundary = `bnd${n}`;
-  const att = opts.attachmentBytes
-    ? Buffer.alloc(opts.attachmentBytes, 0).map((_, i) => (i * 7 + n) % 251)
-    : undefined;
+  const att = opts.attachmentBytes ? Buffer.from(Uint8Array.from({ length: opts.attachmentBytes }, (_, i) => (i * 7 + n) % 251)) : undefined;
   return Buffer.from(
     [
       `Message-ID: <msg${n}@fabrikam.com>`,

@@ -87,6 +87,15 @@ export class RunOrchestrator {
       },
       metadata: { correlationId: runId, actor: input.requestedBy ?? 'scheduler' },
     });
+    if (input.deadline) {
+      await this.deps.store.withTransaction(async (tx) => {
+        await tx.client.query('INSERT INTO scheduler.run_deadlines (tenant_id, run_id, deadline) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+          tenantId,
+          runId,
+          input.deadline,
+        ]);
+      });
+    }
     const resolved = await this.deps.resolveObjects(tenantId, job.organizationId, job.source);
     const objects = planRunObjects(job.source, job.destination, resolved);
     await this.runs.handle({ tenantId, streamId, command: { type: 'PlanObjects', data: { runId, objects, last: true, at: this.at() } } });
