@@ -218,13 +218,20 @@ export async function startSimulator(o: StartSimulatorOptions = {}): Promise<Run
       proc.child.kill('SIGTERM');
       setTimeout(() => proc.child.kill('SIGKILL'), 5000).unref();
     });
+  // Keep-alive sockets to the stopped server would answer "socket hang up" on reuse.
+  const dropAgent = () => {
+    agents.get(sim.caPem)?.destroy();
+    agents.delete(sim.caPem);
+  };
   sim.restart = async () => {
     await stopProc();
+    dropAgent();
     proc = await spawnSim(stateDir, o);
     await fill();
   };
   sim.stop = async () => {
     await stopProc();
+    dropAgent();
     if (owned) rmSync(stateDir, { recursive: true, force: true });
   };
   return sim;

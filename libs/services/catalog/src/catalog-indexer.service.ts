@@ -52,6 +52,11 @@ export class CatalogIndexer implements OnApplicationBootstrap, OnApplicationShut
     return this.repository;
   }
 
+  /** Read access to one tenant of the repository (preview, attachments). */
+  async openTenant(tenantId: string) {
+    return (await this.openRepository()).openTenant(tenantId);
+  }
+
   /** Indexes one new mailbox recovery point (its manifest's `mailbox` label names the address). */
   async onRecoveryPointCreated(tenantId: string, data: CreatedData): Promise<IndexPointResult> {
     const repo = await this.openRepository();

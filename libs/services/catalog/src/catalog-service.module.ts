@@ -4,9 +4,10 @@ import { CATALOG_CONFIG, catalogConfigSchema } from './catalog.config';
 import { catalogMigrations } from './catalog.migrations';
 import { CatalogReadinessProbe } from './catalog-readiness.probe';
 import { CatalogIndexer } from './catalog-indexer.service';
+import { CatalogBusHandlers } from './catalog-bus.handlers';
 
 /** Indexes recovery point manifests for browse, search and preview. */
-@Module({ providers: [CatalogReadinessProbe, CatalogIndexer] })
+@Module({ providers: [CatalogReadinessProbe, CatalogIndexer, CatalogBusHandlers] })
 export class CatalogServiceModule {}
 
 /** How service-kit boots the catalog service, alone or in the all-in-one process. */

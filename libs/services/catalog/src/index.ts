@@ -10,3 +10,4 @@ export * from './manifest-catalog.adapter';
 export * from './index-recovery-point.usecase';
 export * from './message-preview';
 export * from './catalog-indexer.service';
+export * from './catalog-bus.handlers';

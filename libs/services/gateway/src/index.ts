@@ -8,3 +8,6 @@ export * from './gateway-readiness.probe';
 export * from './gateway-service.module';
 export * from './system/system-info.dto';
 export * from './system/system.controller';
+export * from './access.providers';
+export * from './identity/totp';
+export * from './rbac/roles';

@@ -9,3 +9,4 @@ export * from './export/zip-writer';
 export * from './export/export.usecase';
 export * from './restore/restore.usecase';
 export * from './restore/restore-journal.repository';
+export * from './restore/restore-task.usecase';

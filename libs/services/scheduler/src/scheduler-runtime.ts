@@ -33,13 +33,13 @@ export function inventoryObjectResolver(bus: MessageBus) {
 /** Request/reply methods of the scheduler (service `scheduler`). */
 export const SCHEDULER_RPC = {
   /** { runId, objectId, reason } -> RunState: a worker gave up on an object */
-  recordFailure: 'run.recordFailure',
+  recordFailure: 'run-record-failure',
   /** { jobId, runId?, requestedBy? } -> RunState */
-  startRun: 'run.start',
+  startRun: 'run-start',
   /** { runId, requestedBy? } -> RunState */
-  stopRun: 'run.stop',
+  stopRun: 'run-stop',
   /** { runId, requestedBy? } -> RunState */
-  retryFailed: 'run.retry',
+  retryFailed: 'run-retry',
 } as const;
 
 /**

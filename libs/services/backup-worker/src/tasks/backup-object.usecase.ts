@@ -25,7 +25,7 @@ export interface BackupObjectDeps {
   readonly maxDeliver?: number;
   /**
    * Told when the queue will not deliver the task again (last attempt, or an error that is
-   * not worth a retry), so the run records the object as failed (scheduler `run.recordFailure`).
+   * not worth a retry), so the run records the object as failed (scheduler `run-record-failure`).
    */
   readonly reportFailure?: (task: BackupMailboxTaskData & { tenantId: string }, reason: string) => Promise<void>;
   readonly logger?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };

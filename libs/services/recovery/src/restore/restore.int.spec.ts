@@ -2,6 +2,13 @@ import { createTokenProvider, GraphClient, resolveCloud } from '@holdfast/graph'
 import { startSimulator, type RunningSimulator } from '@holdfast/testing';
 import { buildTestPoint, type TestPoint } from '../testing/mailbox-point.int-helper';
 import { InMemoryRestoreJournal, restoreMailbox } from './restore.usecase';
+import { randomUUID } from 'node:crypto';
+import { CATALOG } from '@holdfast/contracts';
+import { eventStoreMigrations, PostgresEventStore, runMigrations } from '@holdfast/event-store';
+import { createTestDatabase } from '@holdfast/testing';
+import { Pool } from 'pg';
+import { recoveryMigrations } from '../recovery.migrations';
+import { runRestoreTask } from './restore-task.usecase';
 
 jest.setTimeout(120_000);
 
@@ -27,7 +34,7 @@ describe('restore into Exchange (simulator)', () => {
   });
 
   const folderChildren = async (mbx: string, parent?: string) =>
-    (await graph.get<{ value: { id: string; displayName: string }[] }>(parent ? `/users/${mbx}/mailFolders/${parent}/childFolders` : `/users/${mbx}/mailFolders`)).value;
+    (await graph.get<{ value: { id: string; displayName: string }[] }>(parent ? `/users/${mbx}/mailFolders/${parent}/childFolders` : `/users/${mbx}/mailFolders`, { query: { $top: 100 } })).value;
 
   it('restores a message in place with the same MIME, read state, flag and categories, not as a draft', async () => {
     const report = await restoreMailbox({ graph, source: point.tenant, pointId: point.pointId, itemIds: ['m1'], targetMailbox: upn, inPlace: true, conflictPolicy: 'rename' });
@@ -71,6 +78,43 @@ describe('restore into Exchange (simulator)', () => {
     // a second restore with rename gets its own folder
     const again = await restoreMailbox({ graph, source: point.tenant, pointId: point.pointId, itemIds: ['m3'], targetMailbox: other, inPlace: false, restoreFolder: 'Holdfast restore', conflictPolicy: 'rename' });
     expect(again.restoreFolder).toBe('Holdfast restore (2)');
+  });
+
+  it('runs as a task with events and resumes from its Postgres journal without restoring twice', async () => {
+    const db = await createTestDatabase('hf_restore_task');
+    await runMigrations(db.url, [eventStoreMigrations, { module: 'recovery', migrations: recoveryMigrations }]);
+    const pool = new Pool({ connectionString: db.url, max: 3 });
+    try {
+      const store = new PostgresEventStore({ pool, notify: false, validate: CATALOG });
+      const restoreId = randomUUID();
+      const task = {
+        store,
+        pool,
+        tenantId: 'msp-a',
+        restoreId,
+        organizationId: 'org-1',
+        objectId: 'obj-bob',
+        targetOrganizationId: 'org-1',
+        progressIntervalMs: 0,
+        request: { graph, source: point.tenant, pointId: point.pointId, folderPaths: ['CON'], targetMailbox: other, inPlace: false, restoreFolder: 'Task restore', conflictPolicy: 'rename' as const },
+      };
+      const first = await runRestoreTask(task);
+      expect(first.counts).toMatchObject({ total: 1, restored: 1 });
+      const second = await runRestoreTask(task);
+      expect(second.counts).toMatchObject({ total: 1, restored: 1 });
+      expect(second.restoredIds).toEqual({});
+      const events = await store.readStream(`restore-${restoreId}`, { tenantId: 'msp-a' });
+      expect(events.map((e) => e.type)).toEqual(['RestoreRequested', 'RestoreProgressed', 'RestoreCompleted', 'RestoreProgressed', 'RestoreCompleted']);
+      expect(events[0].data).toMatchObject({ targetMailbox: other, conflictPolicy: 'rename', selection: { folderPaths: ['CON'], itemIds: [] } });
+      expect(events[2].data).toMatchObject({ status: 'success', counts: { restored: 1, failed: 0 } });
+      const top = (await folderChildren(other)).find((f) => f.displayName === 'Task restore')!;
+      const con = (await folderChildren(other, top.id)).find((f) => f.displayName === 'CON')!;
+      const msgs = await graph.get<{ value: unknown[] }>(`/users/${other}/mailFolders/${con.id}/messages`);
+      expect(msgs.value).toHaveLength(1);
+    } finally {
+      await pool.end();
+      await db.drop();
+    }
   });
 });
 
