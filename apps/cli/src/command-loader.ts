@@ -7,11 +7,18 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-/** Every `commands/*.command.ts` file contributes one top-level command. */
-export function loadCommandModules(): CommandModule[] {
+/**
+ * Every `commands/<name>.command.ts` file contributes the top-level command `<name>`.
+ * When the first argument names one of them, only that file is loaded: commands pull
+ * in whole services, and `holdfast sim start` should not pay for the backup engine.
+ * Anything else (help, an unknown command) loads them all so help and errors are complete.
+ */
+export function loadCommandModules(argv: readonly string[] = process.argv): CommandModule[] {
   const dir = path.join(__dirname, 'commands');
-  return readdirSync(dir)
+  const files = readdirSync(dir)
     .filter((f) => /\.command\.(ts|js)$/.test(f))
-    .sort()
-    .map((f) => require(path.join(dir, f)) as CommandModule);
+    .sort();
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  const only = first ? files.filter((f) => f.replace(/\.command\.(ts|js)$/, '') === first) : [];
+  return (only.length === 1 ? only : files).map((f) => require(path.join(dir, f)) as CommandModule);
 }

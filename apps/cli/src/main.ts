@@ -9,7 +9,7 @@ async function main(argv: string[]): Promise<number> {
     .version(cliVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const mod of loadCommandModules()) mod.register(program);
+  for (const mod of loadCommandModules(argv)) mod.register(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

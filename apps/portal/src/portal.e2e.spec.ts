@@ -135,7 +135,8 @@ describe('portal in a real browser', () => {
     await shot('06-sign-in-totp');
     await page.getByLabel('Authentication code', { exact: true }).fill(totpAt(secret, Date.now()));
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor({ timeout: 10_000 }).catch(async (e) => {
+    // back on the page it was on (#/audit), signed in
+    await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor({ timeout: 10_000 }).catch(async (e) => {
       throw new Error(`${String(e)}\npage says: ${await page.locator('body').innerText()}`);
     });
   });
