@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { bootServices, type RunningServices } from '@holdfast/service-kit';
@@ -30,6 +30,7 @@ describe('portal in a real browser', () => {
   let page: Page;
 
   beforeAll(async () => {
+    if (!existsSync('/usr/bin/chromium')) throw new Error('/usr/bin/chromium is missing: run `bash tools/ensure-chromium.sh` (.ci/run does)');
     buildPortal();
     mkdirSync(ARTIFACTS, { recursive: true });
     db = await createTestDatabase('hf_portal_e2e');

@@ -76,7 +76,8 @@ export async function pointFromRepository(t: TenantRepository, opts: RecoveryCli
   const asOf = opts.asOf ? Date.parse(opts.asOf) : Number.POSITIVE_INFINITY;
   if (Number.isNaN(asOf)) throw new HoldfastError('validation_failed', `--as-of "${opts.asOf}" is not a date`);
   const mine = (await t.listManifests())
-    .filter((m) => (m.labels.mailbox ?? '').toLowerCase() === opts.mailbox!.toLowerCase())
+    // the backup worker labels manifests with the mailbox and its object id
+    .filter((m) => [m.labels.mailbox, m.labels.object].some((l) => (l ?? '').toLowerCase() === opts.mailbox!.toLowerCase()))
     .filter((m) => Date.parse(m.labels.pointTime ?? m.createdAt) <= asOf)
     .sort((a, b) => Date.parse(b.labels.pointTime ?? b.createdAt) - Date.parse(a.labels.pointTime ?? a.createdAt));
   if (!mine.length) throw new HoldfastError('not_found', `no recovery point of ${opts.mailbox}${opts.asOf ? ` at or before ${opts.asOf}` : ''} in the repository`);

@@ -4,7 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<string>();
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // the caller lists what load depends on, as with useEffect
   const run = useCallback(load, deps);
   const reload = useCallback(async () => {
     try {

@@ -4,6 +4,7 @@ import { setRequestTenant } from '@holdfast/service-kit';
 import type { Request } from 'express';
 import { hashApiToken, type ApiPrincipal } from './api-token';
 import { ApiTokenRepository } from './api-token.repository';
+import type { Principal } from '../rbac/roles';
 
 export type AuthenticatedRequest = Request & { principal: ApiPrincipal };
 
@@ -15,7 +16,11 @@ export class ApiTokenGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     // the global AccessGuard already authenticated and authorized this caller (session or token)
-    if ((req as AuthenticatedRequest & { holdfastPrincipal?: unknown }).holdfastPrincipal) return true;
+    const checked = (req as AuthenticatedRequest & { holdfastPrincipal?: Principal }).holdfastPrincipal;
+    if (checked) {
+      req.principal = { tokenId: checked.tokenId ?? '', name: checked.displayName, role: checked.role, tenantId: checked.tenantId };
+      return true;
+    }
     const header = req.header('authorization');
     if (!header) {
       throw new HoldfastError('unauthenticated', 'Missing API token: send "Authorization: Bearer <token>"');

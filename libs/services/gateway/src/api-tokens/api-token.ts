@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Role } from '../rbac/roles';
 
-/** Roles an API token can carry; the RBAC issue extends this list. */
-export type ApiTokenRole = 'msp_admin';
+/** Roles an API token can carry: every role (rbac/roles.ts). */
+export type ApiTokenRole = Role;
 
 /** Who called: attached to the request by ApiTokenGuard. */
 export interface ApiPrincipal {

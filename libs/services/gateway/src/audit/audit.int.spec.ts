@@ -53,6 +53,13 @@ describe('audit log, errors and live events', () => {
     expect(logins.body.items).toEqual([expect.objectContaining({ action: 'auth.login', actorKind: 'anonymous', actorName: 'nobody@msp.test', outcome: 'denied', status: 401 })]);
   });
 
+  it('records refused writes, such as a missing CSRF token', async () => {
+    const r = await admin.call('POST', '/api/v1/tenants', { name: 'Sneaky' }, { 'x-csrf-token': '' });
+    expect(r.status).toBe(403);
+    const denied = await admin.call('GET', '/api/v1/audit?action=access.denied');
+    expect(denied.body.items[0]).toMatchObject({ actorName: TEST_ADMIN.email, outcome: 'denied', status: 403, target: 'POST /api/v1/tenants', details: { reason: 'forbidden' } });
+  });
+
   it('searches by actor, action, tenant and time, and pages', async () => {
     await admin.call('POST', '/api/v1/tenants', { name: 'Fabrikam' });
     await admin.call('PATCH', '/api/v1/tenants/fabrikam', { name: 'Fabrikam Inc' });

@@ -11,6 +11,8 @@ export class LoginThrottleRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async record(email: string, ip: string | undefined, succeeded: boolean): Promise<void> {
+    // attempts older than a day no longer count for anything
+    await this.pool.query(`DELETE FROM gateway.login_attempts WHERE at < now() - interval '1 day'`);
     await this.pool.query('INSERT INTO gateway.login_attempts (email, ip, succeeded) VALUES ($1, $2, $3)', [email.toLowerCase(), ip ?? null, succeeded]);
   }
 

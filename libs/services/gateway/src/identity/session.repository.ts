@@ -12,6 +12,10 @@ export class SessionRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async create(idHash: string, userId: string, ip: string | undefined, userAgent: string | undefined): Promise<void> {
+    // each sign-in clears sessions dead for a day, so the table stays small without a timer
+    await this.pool.query(
+      `DELETE FROM gateway.sessions WHERE LEAST(idle_expires_at, absolute_expires_at, COALESCE(revoked_at, 'infinity')) < now() - interval '1 day'`,
+    );
     await this.pool.query(
       `INSERT INTO gateway.sessions (id_hash, user_id, idle_expires_at, absolute_expires_at, ip, user_agent)
        VALUES ($1, $2, now() + make_interval(mins => $3), now() + make_interval(hours => $4), $5, $6)`,

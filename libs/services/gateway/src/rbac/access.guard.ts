@@ -3,8 +3,9 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { HoldfastError } from '@holdfast/contracts';
 import { setRequestTenant } from '@holdfast/service-kit';
+import { AuditLogRepository } from '../audit/audit-log.repository';
 import { Authenticator } from '../identity/authenticator.service';
-import type { AccessRequest } from '../http/request-info';
+import { clientIp, userAgentOf, type AccessRequest } from '../http/request-info';
 import { AUTHENTICATED_KEY, PERMISSION_KEY, PUBLIC_KEY, type RouteAccess } from './permissions.decorator';
 import { roleAllows, scopeAllows, type Permission } from './roles';
 
@@ -36,6 +37,7 @@ export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly authenticator: Authenticator,
+    private readonly audit: AuditLogRepository,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -43,6 +45,36 @@ export class AccessGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<AccessRequest>();
     // /health, /ready and /metrics of service-kit and other services are not the gateway's API
     if (!req.path.startsWith('/api/')) return true;
+    try {
+      return await this.check(context, req);
+    } catch (e) {
+      // a refused attempt to change something is worth an audit entry (reads are not logged)
+      if (!SAFE_METHODS.has(req.method) && e instanceof HoldfastError) await this.auditRefusal(req, e);
+      throw e;
+    }
+  }
+
+  private async auditRefusal(req: AccessRequest, e: HoldfastError): Promise<void> {
+    const p = req.holdfastPrincipal;
+    await this.audit
+      .append({
+        actorKind: p ? (p.kind === 'session' ? 'user' : 'api_token') : 'anonymous',
+        actorId: p ? (p.userId ?? p.tokenId) : null,
+        actorName: p?.displayName ?? 'anonymous',
+        actorRole: p?.role ?? null,
+        action: 'access.denied',
+        tenantId: typeof req.params?.tenantId === 'string' ? req.params.tenantId : null,
+        target: `${req.method} ${req.route?.path ?? req.path}`.slice(0, 300),
+        outcome: 'denied',
+        status: e.code === 'unauthenticated' ? 401 : e.code === 'not_found' ? 404 : 403,
+        ip: clientIp(req) ?? null,
+        userAgent: userAgentOf(req) ?? null,
+        details: { reason: e.code },
+      })
+      .catch(() => undefined);
+  }
+
+  private async check(context: ExecutionContext, req: AccessRequest): Promise<boolean> {
     const access = routeAccess(this.reflector, [context.getHandler(), context.getClass()]);
     if (access.kind === 'undeclared') {
       throw new HoldfastError('forbidden', 'This route declares no permission, so nobody may call it');

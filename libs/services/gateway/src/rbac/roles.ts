@@ -18,16 +18,21 @@ export const PERMISSIONS = [
   'events.read',
   'data.browse',
   'data.restore',
+  // for the organization and inventory routes (orgs issue): annotate them with these
+  'orgs.read',
+  'orgs.manage',
+  'inventory.read',
+  'inventory.sync',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const READ_ONLY: readonly Permission[] = ['overview.read', 'tenants.read', 'users.read', 'audit.read', 'events.read', 'data.browse'];
+const READ_ONLY: readonly Permission[] = ['overview.read', 'tenants.read', 'users.read', 'audit.read', 'events.read', 'data.browse', 'orgs.read', 'inventory.read'];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   msp_admin: PERMISSIONS,
-  msp_technician: ['overview.read', 'tenants.read', 'tenants.update', 'events.read', 'data.browse', 'data.restore'],
-  customer_admin: ['overview.read', 'tenants.read', 'users.read', 'users.manage', 'audit.read', 'events.read', 'data.browse', 'data.restore'],
-  customer_operator: ['overview.read', 'tenants.read', 'events.read', 'data.browse', 'data.restore'],
+  msp_technician: ['overview.read', 'tenants.read', 'tenants.update', 'events.read', 'data.browse', 'data.restore', 'orgs.read', 'inventory.read', 'inventory.sync'],
+  customer_admin: ['overview.read', 'tenants.read', 'users.read', 'users.manage', 'audit.read', 'events.read', 'data.browse', 'data.restore', 'orgs.read', 'inventory.read'],
+  customer_operator: ['overview.read', 'tenants.read', 'events.read', 'data.browse', 'data.restore', 'inventory.read'],
   auditor: READ_ONLY,
 };
 

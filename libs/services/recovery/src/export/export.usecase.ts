@@ -1,6 +1,5 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, realpath } from 'node:fs/promises';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HoldfastError } from '@holdfast/contracts';
@@ -90,11 +89,11 @@ class CountingStream {
   bytes = 0;
   /** Counts bytes as they are consumed (a lazy generator: nothing flows before the sink reads). */
   wrap(r: Readable): Readable {
-    const self = this;
+    const count = (n: number) => (this.bytes += n);
     return Readable.from(
       (async function* () {
         for await (const c of r) {
-          self.bytes += (c as Buffer).length;
+          count((c as Buffer).length);
           yield c as Buffer;
         }
       })(),

@@ -28,7 +28,6 @@ function truncateUtf8(s: string, maxBytes: number): string {
 export function safeName(name: string | undefined | null, ext = '', fallback = 'unnamed'): string {
   let base = String(name ?? '')
     .normalize('NFC')
-    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
     .replace(/[/\\:*?"<>|]/g, '_')
     .replace(/\s+/g, ' ')

@@ -1,6 +1,10 @@
 import { createTokenProvider, GraphClient, resolveCloud } from '@holdfast/graph';
 import { startSimulator, type RunningSimulator } from '@holdfast/testing';
-import { buildTestPoint, type TestPoint } from '../testing/mailbox-point.int-helper';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { LocalBackend, Repository } from '@holdfast/repository';
+import { buildTestPoint, testMime, type TestPoint } from '../testing/mailbox-point.int-helper';
 import { InMemoryRestoreJournal, restoreMailbox } from './restore.usecase';
 import { randomUUID } from 'node:crypto';
 import { CATALOG } from '@holdfast/contracts';
@@ -40,7 +44,7 @@ describe('restore into Exchange (simulator)', () => {
     const report = await restoreMailbox({ graph, source: point.tenant, pointId: point.pointId, itemIds: ['m1'], targetMailbox: upn, inPlace: true, conflictPolicy: 'rename' });
     expect(report).toMatchObject({ status: 'success', counts: { total: 1, restored: 1, failed: 0 } });
     const id = report.restoredIds.m1;
-    const msg = await graph.get<Record<string, any>>(`/users/${upn}/messages/${id}`, { query: { $select: 'isRead,isDraft,flag,categories,importance,subject,parentFolderId,sentDateTime,internetMessageId' } });
+    const msg = await graph.get<Record<string, unknown>>(`/users/${upn}/messages/${id}`, { query: { $select: 'isRead,isDraft,flag,categories,importance,subject,parentFolderId,sentDateTime,internetMessageId' } });
     expect(msg).toMatchObject({ isRead: true, isDraft: false, flag: { flagStatus: 'flagged' }, categories: ['Red', 'Blue'], importance: 'high', subject: 'Hello world', internetMessageId: '<msg1@fabrikam.com>' });
     expect(msg.sentDateTime).toBe('2025-03-04T10:01:00Z');
     const inbox = await graph.get<{ id: string }>(`/users/${upn}/mailFolders/inbox`);
@@ -78,6 +82,16 @@ describe('restore into Exchange (simulator)', () => {
     // a second restore with rename gets its own folder
     const again = await restoreMailbox({ graph, source: point.tenant, pointId: point.pointId, itemIds: ['m3'], targetMailbox: other, inPlace: false, restoreFolder: 'Holdfast restore', conflictPolicy: 'rename' });
     expect(again.restoreFolder).toBe('Holdfast restore (2)');
+  });
+
+  it('restores contacts and events from their Graph JSON', async () => {
+    const report = await restoreMailbox({ graph, source: point.tenant, pointId: point.pointId, itemIds: ['c1', 'e1'], targetMailbox: other, inPlace: true, conflictPolicy: 'rename' });
+    expect(report).toMatchObject({ status: 'success', counts: { total: 2, restored: 2 } });
+    const contact = await graph.get<Record<string, unknown>>(`/users/${other}/contacts/${report.restoredIds.c1}`);
+    expect(contact).toMatchObject({ displayName: 'Gina; Garcia, PhD', companyName: 'Tailspin' });
+    expect(contact.emailAddresses).toEqual([expect.objectContaining({ address: 'gina@tailspin.com' })]);
+    const event = await graph.get<Record<string, unknown>>(`/users/${other}/events/${report.restoredIds.e1}`);
+    expect(event.subject).toBe('Board meeting, Q2');
   });
 
   it('runs as a task with events and resumes from its Postgres journal without restoring twice', async () => {
@@ -135,11 +149,6 @@ describe('restore of a message with a large attachment (simulator)', () => {
   });
 
   it('uploads attachments above 3 MB through an upload session and keeps the message sent, not a draft', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const path = await import('node:path');
-    const { LocalBackend, Repository } = await import('@holdfast/repository');
-    const { testMime } = await import('../testing/mailbox-point.int-helper');
     const dir = mkdtempSync(path.join(tmpdir(), 'hf-rec-big-'));
     const repo = await Repository.init(new LocalBackend(dir), { password: 'pw', scrypt: { N: 1024, r: 8, p: 1 } });
     const tenant = await repo.openTenant('msp-a', { write: true });
@@ -156,7 +165,7 @@ describe('restore of a message with a large attachment (simulator)', () => {
       const report = await restoreMailbox({ graph, source: tenant, pointId: info.id, targetMailbox: upn, inPlace: true, conflictPolicy: 'rename' });
       expect(report.counts).toMatchObject({ restored: 1, failed: 0 });
       const id = report.restoredIds.big;
-      const msg = await graph.get<Record<string, any>>(`/users/${upn}/messages/${id}`, { query: { $select: 'isRead,isDraft,subject,hasAttachments,internetMessageId' } });
+      const msg = await graph.get<Record<string, unknown>>(`/users/${upn}/messages/${id}`, { query: { $select: 'isRead,isDraft,subject,hasAttachments,internetMessageId' } });
       expect(msg).toMatchObject({ isRead: false, isDraft: false, subject: 'Big one', hasAttachments: true, internetMessageId: '<msg42@fabrikam.com>' });
       const atts = await graph.get<{ value: { name: string; size: number }[] }>(`/users/${upn}/messages/${id}/attachments`, { query: { $select: 'name,size' } });
       expect(atts.value.map((a) => a.name)).toEqual(['big.bin']);

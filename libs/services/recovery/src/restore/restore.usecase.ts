@@ -101,7 +101,7 @@ export class MailboxRestore {
 
   async run(): Promise<RestoreReport> {
     const point = await loadMailboxPoint(this.req.source, this.req.pointId);
-    const mails = selectItems(point, { itemIds: this.req.itemIds, folderPaths: this.req.folderPaths }).filter((i): i is PointMail => i.kind === 'mail');
+    const mails = selectItems(point, { itemIds: this.req.itemIds, folderPaths: this.req.folderPaths });
     this.counts.total = mails.length;
     let base = '';
     let restoreFolder: string | undefined;
@@ -117,13 +117,12 @@ export class MailboxRestore {
       else if (done === 'skipped') this.counts.skipped++;
       else {
         try {
-          const folderId = await this.ensureFolder(base, m.folderPath);
-          const mime = await readAllContent(this.req.source, m.content);
-          const outcome = await this.restoreMessage(m, mime, folderId);
+          const content = await readAllContent(this.req.source, m.content);
+          const outcome = m.kind === 'mail' ? await this.restoreMessage(m, content, await this.ensureFolder(base, m.folderPath)) : await this.restoreJsonItem(m.kind, content);
           if (outcome === 'skipped') this.counts.skipped++;
           else {
             this.counts.restored++;
-            this.counts.bytes += mime.length;
+            this.counts.bytes += content.length;
             this.restoredIds[m.id] = outcome.id;
           }
           await journal.record(m.id, outcome === 'skipped' ? 'skipped' : 'restored', outcome === 'skipped' ? undefined : outcome.id);
@@ -208,6 +207,16 @@ export class MailboxRestore {
       parentId = id;
     }
     return parentId!;
+  }
+
+  /** Contacts and events: their backed-up Graph JSON, without server-assigned properties, into the default folder. */
+  private async restoreJsonItem(kind: 'contact' | 'event', json: Buffer): Promise<{ id: string }> {
+    const data = JSON.parse(json.toString('utf8')) as Record<string, unknown>;
+    const readOnly = /^(@odata\.|id$|changeKey$|createdDateTime$|lastModifiedDateTime$|parentFolderId$|iCalUId$|uid$|webLink$|onlineMeetingUrl$|originalStart|seriesMasterId$|type$|occurrenceId$|isOrganizer$|responseStatus$|calendar$|instances$|attachments$|extensions$|photo$)/;
+    const body = Object.fromEntries(Object.entries(data).filter(([k, v]) => !readOnly.test(k) && v !== null));
+    const path = kind === 'contact' ? `${this.mbx}/contacts` : `${this.mbx}/events`;
+    // attendees are not invited again when an event is restored
+    return this.req.graph.post<{ id: string }>(path, body, { pacing: this.pacing, ...(kind === 'event' ? { headers: { Prefer: 'outlook.timezone="UTC"' } } : {}) });
   }
 
   private async existing(folderId: string, internetMessageId: string): Promise<string[]> {
