@@ -4,6 +4,7 @@
 //   type:domain     on contracts and infra (never on another service's domain library)
 //   type:app        on anything but apps
 //   type:testing    from test files only (anywhere)
+//   type:tooling    benchmarks and workspace checks (tools/): compose the product like an app
 const { execFileSync } = require('node:child_process');
 const { existsSync } = require('node:fs');
 const path = require('node:path');
@@ -27,6 +28,7 @@ const layers = {
   'type:domain': ['type:contracts', 'type:infra'],
   'type:app': ['type:contracts', 'type:infra', 'type:domain'],
   'type:testing': ['type:contracts', 'type:infra', 'type:testing'],
+  'type:tooling': ['type:contracts', 'type:infra', 'type:domain', 'type:testing'],
 };
 
 /** The boundary rule; test files may also use type:testing libraries. */

@@ -25,8 +25,7 @@ export function register(program: Command): void {
       // with --json, stdout carries exactly one line; the rest goes to stderr
       const say = (line: string) => (opts.json ? process.stderr : process.stdout).write(`holdfast up: ${line}\n`);
       // loaded here, not at the top: every CLI command would otherwise load all services
-      const { startAllInOne } = await import('../up/all-in-one');
-      const { closeOnSignals } = await import('@holdfast/service-kit');
+      const { startAllInOne, closeOnSignals } = await import('../up/all-in-one');
       const started = await startAllInOne({ dataDir: path.resolve(opts.dataDir), port, host: opts.host, onChoice: say });
       if (opts.json) {
         process.stdout.write(JSON.stringify({ url: started.url, token: started.token }) + '\n');

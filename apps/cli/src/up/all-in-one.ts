@@ -7,6 +7,9 @@ import { chooseBus, type BusChoice } from './bus-choice';
 import { chooseDatabase, type DatabaseChoice } from './database-choice';
 import { fileSecret, newAdminToken, newMasterKey, newRepositoryPassword } from './data-dir';
 
+// re-exported so `holdfast up` loads the service kit only through this (lazily loaded) file
+export { closeOnSignals } from '@holdfast/service-kit';
+
 export interface AllInOneOptions {
   /** Where the embedded Postgres, the repository, exports, secrets and logs live. */
   readonly dataDir: string;
