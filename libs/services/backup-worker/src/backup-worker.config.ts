@@ -10,6 +10,8 @@ export const backupWorkerConfigSchema = z.object({
   ...repositorySettings,
   /** Tasks this worker runs at once. */
   HOLDFAST_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Extra CA (PEM file) trusted for Graph: a TLS-inspecting proxy, or the simulator. */
+  HOLDFAST_GRAPH_CA_FILE: z.string().min(1).optional(),
 });
 
 export type BackupWorkerConfig = z.infer<typeof backupWorkerConfigSchema>;

@@ -2,6 +2,7 @@ export * from './backup-worker.config';
 export * from './backup-worker.migrations';
 export * from './backup-worker-readiness.probe';
 export * from './backup-worker-service.module';
+export * from './backup-worker-runtime';
 export * from './mailbox/mailbox-sync-state';
 export * from './mailbox/mailbox-backup.usecase';
 export * from './mailbox/mime-check';
