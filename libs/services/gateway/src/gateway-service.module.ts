@@ -12,12 +12,13 @@ import { gatewayMigrations } from './gateway.migrations';
 import { accessControllers, accessProviders } from './access.providers';
 import { ProblemJsonFilter } from './http/problem-json.filter';
 import { GatewayReadinessProbe } from './gateway-readiness.probe';
+import { OrganizationsController } from './organizations/organizations.controller';
 import { holdfastVersion } from './system/holdfast-version';
 import { ApiIndexController, SystemController } from './system/system.controller';
 
 /** REST API under /api/v1 with OpenAPI at /api/docs, API-token authentication, the portal. */
 @Module({
-  controllers: [ApiIndexController, SystemController, ...accessControllers],
+  controllers: [ApiIndexController, SystemController, ...accessControllers, OrganizationsController],
   providers: [
     ApiTokenRepository,
     ApiTokenGuard,

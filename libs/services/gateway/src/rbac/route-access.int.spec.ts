@@ -40,6 +40,16 @@ const ROUTES: Record<string, 'public' | 'authenticated' | Who[]> = {
   'GET /api/v1/audit/export': ['msp_admin', 'customer_admin', 'auditor'],
   'GET /api/v1/overview': ROLES_UNDER_TEST,
   'GET /api/v1/events': ROLES_UNDER_TEST,
+  'POST /api/v1/organizations': ['msp_admin'],
+  'GET /api/v1/organizations': ['msp_admin', 'msp_technician', 'customer_admin', 'auditor'],
+  'POST /api/v1/organizations/device-code': ['msp_admin'],
+  'GET /api/v1/organizations/{id}': ['msp_admin', 'msp_technician', 'customer_admin', 'auditor'],
+  'POST /api/v1/organizations/{id}/check': ['msp_admin'],
+  'POST /api/v1/organizations/{id}/grant': ['msp_admin'],
+  'DELETE /api/v1/organizations/{id}': ['msp_admin'],
+  'GET /api/v1/onboardings/{id}': ['msp_admin'],
+  'POST /api/v1/organizations/{id}/inventory/sync': ['msp_admin', 'msp_technician'],
+  'GET /api/v1/inventory': ROLES_UNDER_TEST,
 };
 
 /** Tenants each role reaches (alpha is "theirs"; bravo belongs to someone else, except for MSP-wide roles). */
