@@ -6,11 +6,11 @@ import { ApiClient, apiClientFromEnv } from './api-client';
 describe('ApiClient', () => {
   let server: Server;
   let url: string;
-  const seen: { auth?: string; path?: string }[] = [];
+  const seen: { auth?: string; path?: string; tenant?: string }[] = [];
 
   beforeAll(async () => {
     server = createServer((req, res) => {
-      seen.push({ auth: req.headers.authorization, path: req.url });
+      seen.push({ auth: req.headers.authorization, path: req.url, ...(req.headers['x-holdfast-tenant'] ? { tenant: String(req.headers['x-holdfast-tenant']) } : {}) });
       res.setHeader('content-type', 'application/json');
       if (req.url === '/ok') res.end(JSON.stringify({ fine: true }));
       else if (req.url === '/denied') {
@@ -44,6 +44,15 @@ describe('ApiClient', () => {
 
   it('says the server cannot be reached', async () => {
     await expect(new ApiClient({ url: 'http://127.0.0.1:9', token: 'x' }).get('/ok')).rejects.toThrow(/cannot reach Holdfast at/);
+  });
+
+  it('acts for the tenant HOLDFAST_TENANT names, and refuses a malformed one', async () => {
+    const client = apiClientFromEnv({ HOLDFAST_URL: url, HOLDFAST_TOKEN: 'hf_t', HOLDFAST_TENANT: 'acme-ltd' });
+    await client.get('/ok');
+    expect(seen.at(-1)).toEqual({ auth: 'Bearer hf_t', path: '/ok', tenant: 'acme-ltd' });
+    await apiClientFromEnv({ HOLDFAST_URL: url, HOLDFAST_TOKEN: 'hf_t' }).get('/ok');
+    expect(seen.at(-1)).toEqual({ auth: 'Bearer hf_t', path: '/ok' });
+    expect(() => apiClientFromEnv({ HOLDFAST_URL: url, HOLDFAST_TOKEN: 't', HOLDFAST_TENANT: '../x' })).toThrow(/HOLDFAST_TENANT: not a tenant id/);
   });
 
   it('names the missing settings', () => {

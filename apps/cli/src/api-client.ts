@@ -3,9 +3,15 @@ import { HoldfastError, type ErrorBody, type ErrorCode } from '@holdfast/contrac
 export interface ApiClientOptions {
   readonly url: string;
   readonly token: string;
+  /** The MSP customer tenant to act for (X-Holdfast-Tenant); the gateway checks the caller may. */
+  readonly tenant?: string;
 }
 
-/** Where the CLI finds the server: HOLDFAST_URL and HOLDFAST_TOKEN, with a clear error when missing. */
+/**
+ * Where the CLI finds the server: HOLDFAST_URL and HOLDFAST_TOKEN, with a clear error when
+ * missing; HOLDFAST_TENANT optionally names the customer tenant to act for (needed by a
+ * technician assigned to several tenants; MSP-wide users act for `default` without it).
+ */
 export function apiClientFromEnv(env: NodeJS.ProcessEnv = process.env): ApiClient {
   const missing = ['HOLDFAST_URL', 'HOLDFAST_TOKEN'].filter((k) => !env[k]);
   if (missing.length) {
@@ -21,7 +27,11 @@ export function apiClientFromEnv(env: NodeJS.ProcessEnv = process.env): ApiClien
   } catch {
     throw new HoldfastError('validation_failed', `HOLDFAST_URL: not a URL: "${env.HOLDFAST_URL}"`);
   }
-  return new ApiClient({ url: url.toString().replace(/\/$/, ''), token: env.HOLDFAST_TOKEN! });
+  const tenant = env.HOLDFAST_TENANT?.trim();
+  if (tenant !== undefined && tenant !== '' && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(tenant)) {
+    throw new HoldfastError('validation_failed', `HOLDFAST_TENANT: not a tenant id: "${tenant}"`);
+  }
+  return new ApiClient({ url: url.toString().replace(/\/$/, ''), token: env.HOLDFAST_TOKEN!, ...(tenant ? { tenant } : {}) });
 }
 
 /** Calls the gateway's REST API; an error answer becomes a HoldfastError carrying the server's message. */
@@ -53,6 +63,7 @@ export class ApiClient {
         headers: {
           authorization: `Bearer ${this.options.token}`,
           accept: 'application/json',
+          ...(this.options.tenant ? { 'x-holdfast-tenant': this.options.tenant } : {}),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
